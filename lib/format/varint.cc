@@ -1,0 +1,65 @@
+#include "lib/format/varint.h"
+
+namespace rill::format {
+namespace {
+
+uint8_t* WriteUnsigned(uint8_t* out, uint64_t u) {
+  while (u >= 0x80) {
+    *out++ = static_cast<uint8_t>(u) | 0x80;
+    u >>= 7;
+  }
+  *out++ = static_cast<uint8_t>(u);
+  return out;
+}
+
+const uint8_t* ReadUnsigned(const uint8_t* p, const uint8_t* end, int max_bytes,
+                            uint64_t* out) {
+  uint64_t result = 0;
+  for (int i = 0; i < max_bytes; ++i) {
+    if (p == end) return nullptr;
+    uint8_t b = *p++;
+    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      *out = result;
+      return p;
+    }
+  }
+  return nullptr;  // Too long for the type: Kafka rejects it too.
+}
+
+}  // namespace
+
+uint8_t* WriteVarint(uint8_t* out, int32_t v) {
+  return WriteUnsigned(out, ZigZagEncode32(v));
+}
+
+uint8_t* WriteVarlong(uint8_t* out, int64_t v) {
+  return WriteUnsigned(out, ZigZagEncode64(v));
+}
+
+const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, int32_t* out) {
+  // Fast path: one byte holds every value in [-64, 63].
+  if (p != end && (*p & 0x80) == 0) {
+    *out = ZigZagDecode32(*p);
+    return p + 1;
+  }
+  uint64_t u;
+  p = ReadUnsigned(p, end, kMaxVarintBytes, &u);
+  if (p == nullptr || u > 0xffffffffu) return nullptr;
+  *out = ZigZagDecode32(static_cast<uint32_t>(u));
+  return p;
+}
+
+const uint8_t* ReadVarlong(const uint8_t* p, const uint8_t* end, int64_t* out) {
+  if (p != end && (*p & 0x80) == 0) {
+    *out = ZigZagDecode64(*p);
+    return p + 1;
+  }
+  uint64_t u;
+  p = ReadUnsigned(p, end, kMaxVarlongBytes, &u);
+  if (p == nullptr) return nullptr;
+  *out = ZigZagDecode64(u);
+  return p;
+}
+
+}  // namespace rill::format

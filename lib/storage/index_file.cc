@@ -1,0 +1,69 @@
+#include "lib/storage/index_file.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace rill::storage {
+
+absl::Status IndexFile::OpenFile(FileSystem* fs, const std::string& path,
+                                 uint64_t max_index_bytes, bool writable) {
+  writable_ = writable;
+  path_ = path;
+  auto file = fs->Open(path, writable ? FileSystem::OpenMode::kCreate
+                                      : FileSystem::OpenMode::kReadOnly);
+  if (!writable && absl::IsNotFound(file.status())) {
+    // A reader of a directory it may not repair: a missing index is an
+    // empty one (lookups then scan the segment), as Kafka recreates it.
+    entries_.store(0, std::memory_order_release);
+    return absl::OkStatus();
+  }
+  if (!file.ok()) return file.status();
+  file_ = std::move(*file);
+  absl::StatusOr<uint64_t> size = file_->Size();
+  if (!size.ok()) return size.status();
+  if (*size % entry_bytes_ != 0) {
+    return absl::DataLossError(absl::StrCat("index ", path, " has length ", *size,
+                                            ", not a multiple of its ", entry_bytes_,
+                                            "-byte entries"));
+  }
+  uint64_t entries = *size / entry_bytes_;
+  uint64_t capacity = writable ? max_index_bytes / entry_bytes_ : entries;
+  if (capacity < entries) capacity = entries;  // An index larger than the config: keep it.
+  if (capacity > static_cast<uint64_t>(INT32_MAX / entry_bytes_)) {
+    return absl::InvalidArgumentError(absl::StrCat("index ", path, " would hold ", capacity,
+                                                   " entries, more than supported"));
+  }
+  uint64_t mapped = capacity * entry_bytes_;
+  if (writable && mapped > *size) {
+    absl::Status s = file_->Truncate(mapped);
+    if (!s.ok()) return s;
+  }
+  auto mapping = file_->Map(mapped, writable);
+  if (!mapping.ok()) return mapping.status();
+  mapping_ = std::move(*mapping);
+  max_entries_ = static_cast<int>(capacity);
+  entries_.store(static_cast<int>(entries), std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::Status IndexFile::TrimToValidSize() {
+  if (file_ == nullptr) return absl::OkStatus();
+  // The mapping stays as it is: readers never look past entry_count(), so the
+  // pages beyond the new end of file are never touched.
+  return file_->Truncate(valid_bytes());
+}
+
+absl::Status IndexFile::RenameTo(FileSystem* fs, const std::string& new_path) {
+  if (file_ == nullptr) return absl::OkStatus();
+  absl::Status s = fs->Rename(file_->path(), new_path);
+  if (!s.ok()) return s;
+  // Reopen by the new name so later errors name the right file; the mapping
+  // is unaffected by the rename.
+  auto file = fs->Open(new_path, writable_ ? FileSystem::OpenMode::kReadWrite
+                                           : FileSystem::OpenMode::kReadOnly);
+  if (!file.ok()) return file.status();
+  file_ = std::move(*file);
+  path_ = new_path;
+  return absl::OkStatus();
+}
+
+}  // namespace rill::storage

@@ -1,0 +1,437 @@
+// Log: append, read, roll, flush and the failed state. Loading and recovery
+// are in log_loader.cc; retention, truncation and deletion in
+// log_retention.cc.
+
+#include "lib/storage/log.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "lib/format/batch_scanner.h"
+#include "lib/format/record_batch_view.h"
+#include "lib/format/record_reader.h"
+#include "lib/storage/log_file_names.h"
+
+namespace rill::storage {
+
+Log::Log(const LogOpenParams& params)
+    : fs_(params.fs),
+      clock_(params.clock != nullptr ? params.clock : Clock::System()),
+      dir_(params.dir),
+      config_(params.config),
+      read_only_(params.read_only),
+      clean_shutdown_(params.clean_shutdown),
+      jitter_state_(std::hash<std::string>{}(params.dir) ^ 0x9E3779B97F4A7C15ull) {
+  max_message_bytes_.store(params.config.max_message_bytes);
+  recovery_point_.store(params.recovery_point);
+  log_start_offset_.store(params.log_start_offset);
+}
+
+Log::~Log() {
+  absl::Status s = Close();
+  (void)s;  // A destructor cannot report it; Close() before destruction can.
+}
+
+std::shared_ptr<const Log::SegmentList> Log::snapshot() const {
+  std::lock_guard<std::mutex> lock(segments_mu_);
+  return segments_;
+}
+
+void Log::Publish(SegmentList list) {
+  writer_segments_ = list;
+  auto published = std::make_shared<const SegmentList>(std::move(list));
+  std::lock_guard<std::mutex> lock(segments_mu_);
+  segments_.swap(published);  // The old list is released after the lock.
+}
+
+std::vector<std::shared_ptr<const Segment>> Log::segments() const {
+  auto snap = snapshot();
+  return {snap->begin(), snap->end()};
+}
+
+int Log::segment_count() const { return static_cast<int>(snapshot()->size()); }
+
+uint64_t Log::size_bytes() const {
+  uint64_t total = 0;
+  for (const auto& s : *snapshot()) total += s->size();
+  return total;
+}
+
+LogConfig Log::config() const {
+  absl::MutexLock lock(&mu_);
+  return config_;
+}
+
+absl::Status Log::SetConfig(const LogConfig& config) {
+  RILL_RETURN_IF_ERROR(config.Validate());
+  absl::MutexLock lock(&mu_);
+  config_ = config;
+  max_message_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status Log::failure() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
+}
+
+absl::Status Log::Fail(absl::Status s) {
+  if (failure_.ok()) {
+    failure_ = absl::Status(s.code(), absl::StrCat("log ", dir_, " failed and refuses writes: ",
+                                                   s.message()));
+  }
+  return failure_;
+}
+
+absl::Status Log::CheckWritable() const {
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  if (read_only_) {
+    return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is open read-only"));
+  }
+  return failure_;
+}
+
+int64_t Log::NewJitter() {
+  if (config_.segment_jitter_ms <= 0) return 0;
+  jitter_state_ += 0x9E3779B97F4A7C15ull;
+  uint64_t z = jitter_state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return static_cast<int64_t>((z ^ (z >> 31)) % static_cast<uint64_t>(config_.segment_jitter_ms));
+}
+
+absl::Status Log::ValidateForAppend(const format::RecordBatchView& batch, AppendOrigin origin,
+                                    bool validate_records) {
+  int32_t max_bytes = max_message_bytes_.load(std::memory_order_relaxed);
+  if (batch.size_bytes() > static_cast<uint64_t>(max_bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record batch of ", batch.size_bytes(), " bytes is larger than max.message.bytes (",
+        max_bytes, ") of ", dir_));
+  }
+  RILL_RETURN_IF_ERROR(batch.VerifyCrc());
+  if (origin == AppendOrigin::kReplication) return absl::OkStatus();
+  // LogValidator's checks on a client's batch.
+  if (batch.record_count() <= 0 ||
+      static_cast<int64_t>(batch.record_count()) != int64_t{batch.last_offset_delta()} + 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record batch has ", batch.record_count(), " records but lastOffsetDelta ",
+        batch.last_offset_delta(), " (a client batch holds consecutive offsets from 0)"));
+  }
+  if (batch.is_control() && origin == AppendOrigin::kClient) {
+    return absl::InvalidArgumentError("clients may not append control batches");
+  }
+  if (batch.producer_id() >= 0 && batch.base_sequence() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch of producer ", batch.producer_id(), " has no base sequence"));
+  }
+  if (!validate_records) return absl::OkStatus();
+  thread_local ByteBuffer scratch;
+  format::RecordReader reader;
+  RILL_RETURN_IF_ERROR(reader.Open(batch, &scratch));
+  format::RecordView record;
+  int32_t expected_delta = 0;
+  while (true) {
+    RILL_ASSIGN_OR_RETURN(bool more, reader.Next(&record));
+    if (!more) break;
+    if (record.offset_delta != expected_delta++) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "record ", expected_delta - 1, " has offset delta ", record.offset_delta,
+          "; a client batch's records have consecutive offset deltas"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendInfo> Log::Append(MutableByteSpan batch, AppendOrigin origin,
+                                       bool validate_records) {
+  RILL_ASSIGN_OR_RETURN(format::RecordBatchView view, format::RecordBatchView::Parse(batch));
+  RILL_RETURN_IF_ERROR(ValidateForAppend(view, origin, validate_records));
+  absl::MutexLock lock(&mu_);
+  RILL_RETURN_IF_ERROR(CheckWritable());
+  AppendInfo info;
+  info.first_offset = origin == AppendOrigin::kReplication ? view.base_offset()
+                                                           : log_end_offset_.load(std::memory_order_relaxed);
+  if (info.first_offset < log_end_offset_.load(std::memory_order_relaxed)) {
+    return absl::InvalidArgumentError(absl::StrCat("replicated batch at offset ", info.first_offset,
+                                                   " is below the log end offset ",
+                                                   log_end_offset_.load()));
+  }
+  info.last_offset = info.first_offset + view.last_offset_delta();
+  info.record_count = view.record_count();
+  info.bytes = batch.size();
+  info.max_timestamp = view.max_timestamp();
+  if (config_.message_timestamp_type == format::TimestampType::kLogAppendTime &&
+      origin != AppendOrigin::kReplication) {
+    info.log_append_time_ms = clock_->NowMs();
+    info.max_timestamp = info.log_append_time_ms;
+    format::StampLogAppendTime(batch, info.log_append_time_ms);
+  }
+  bool idempotent = view.producer_id() >= 0 && origin == AppendOrigin::kClient && !view.is_control();
+  if (idempotent) {
+    RILL_ASSIGN_OR_RETURN(ProducerStateManager::Verdict verdict, producer_state_.Check(view));
+    if (verdict.duplicate) {
+      // Kafka answers a retried batch with its original offsets.
+      info.duplicate = true;
+      info.last_offset = verdict.original.last_offset;
+      info.first_offset = verdict.original.last_offset - verdict.original.offset_delta;
+      info.max_timestamp = verdict.original.timestamp;
+      return info;
+    }
+  }
+  RILL_RETURN_IF_ERROR(
+      MaybeRoll(batch.size(), info.first_offset, info.last_offset, info.max_timestamp));
+  if (origin != AppendOrigin::kReplication) {
+    format::PatchBaseOffset(batch, info.first_offset);
+    format::PatchPartitionLeaderEpoch(batch, leader_epoch_);
+  }
+  int32_t epoch = view.partition_leader_epoch();
+  if (epoch >= 0 && epochs_->latest_epoch().value_or(-1) < epoch) {
+    if (absl::Status s = epochs_->Assign(epoch, info.first_offset); !s.ok()) return Fail(s);
+  }
+  absl::Status s = writer_segments_.back()->Append(batch, info.last_offset, info.max_timestamp,
+                                                   info.last_offset);
+  if (!s.ok()) {
+    // A full disk leaves nothing written and the log usable; anything else
+    // (EIO) means the file can no longer be trusted.
+    return absl::IsResourceExhausted(s) ? s : Fail(s);
+  }
+  log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
+  if (view.producer_id() >= 0) producer_state_.Update(view, info.first_offset);
+  unflushed_messages_ += info.record_count;
+  if (first_unflushed_ms_ < 0) first_unflushed_ms_ = clock_->NowMs();
+  if (unflushed_messages_ >= config_.flush_messages) RILL_RETURN_IF_ERROR(FlushLocked());
+  return info;
+}
+
+absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t last_offset,
+                            int64_t max_timestamp) {
+  const Segment& active = *writer_segments_.back();
+  uint64_t size = active.size();
+  if (!active.HasRoomFor(batch_bytes) && size == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record batch of ", batch_bytes, " bytes does not fit a segment of ", dir_));
+  }
+  if (size == 0) return absl::OkStatus();
+  int64_t now = clock_->NowMs();
+  int64_t waited = active.first_batch_timestamp()
+                       ? max_timestamp - *active.first_batch_timestamp()
+                       : now - active.created_ms();
+  bool roll =
+      size > static_cast<uint64_t>(config_.segment_bytes) - std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
+      batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||
+      waited > config_.segment_ms - active_jitter_ms_ || active.offset_index().full() ||
+      active.time_index().full() || last_offset - active.base_offset() > INT32_MAX ||
+      !active.HasRoomFor(batch_bytes);
+  if (!roll) return absl::OkStatus();
+  // Kafka: the new base is max(batch base offset, log end), so a replicated
+  // batch whose offsets overflowed the old base fits the new segment.
+  return Roll(std::max(first_offset, log_end_offset_.load(std::memory_order_relaxed)));
+}
+
+absl::Status Log::Roll(int64_t base_offset) {
+  // The new segment first: if the disk is full the old one is still the
+  // active one, untouched, and the log stays usable.
+  auto created = Segment::Create(fs_, dir_, base_offset, config_.segment_options(), clock_->NowMs());
+  if (!created.ok()) return absl::IsResourceExhausted(created.status()) ? created.status()
+                                                                        : Fail(created.status());
+  std::shared_ptr<Segment> old = writer_segments_.back();
+  if (absl::Status s = old->Seal(); !s.ok()) return Fail(s);
+  // Kafka snapshots producer state at every roll, named by the new base.
+  if (absl::Status s = WriteProducerSnapshot(base_offset); !s.ok()) return Fail(s);
+  SegmentList list = writer_segments_;
+  list.push_back(*created);
+  Publish(std::move(list));
+  unflushed_sealed_.push_back(std::move(old));
+  dir_dirty_ = true;
+  active_jitter_ms_ = NewJitter();
+  return absl::OkStatus();
+}
+
+absl::Status Log::Flush() {
+  absl::MutexLock lock(&mu_);
+  RILL_RETURN_IF_ERROR(CheckWritable());
+  return FlushLocked();
+}
+
+absl::Status Log::FlushLocked() {
+  int64_t target = log_end_offset_.load(std::memory_order_relaxed);
+  for (const auto& segment : unflushed_sealed_) {
+    if (absl::Status s = segment->Flush(); !s.ok()) return Fail(s);
+  }
+  if (absl::Status s = writer_segments_.back()->FlushLog(); !s.ok()) return Fail(s);
+  if (dir_dirty_) {
+    if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return Fail(s);
+    dir_dirty_ = false;
+  }
+  unflushed_sealed_.clear();
+  unflushed_messages_ = 0;
+  first_unflushed_ms_ = -1;
+  recovery_point_.store(target, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReadResult> Log::Read(int64_t offset, uint64_t max_bytes, int64_t max_offset) const {
+  ReadResult result;
+  result.log_end_offset = log_end_offset_.load(std::memory_order_acquire);
+  result.log_start_offset = log_start_offset_.load(std::memory_order_acquire);
+  int64_t limit = (max_offset < 0 || max_offset > result.log_end_offset) ? result.log_end_offset
+                                                                          : max_offset;
+  if (offset < result.log_start_offset || offset > result.log_end_offset) {
+    return absl::OutOfRangeError(absl::StrCat("offset ", offset, " is outside the log ", dir_,
+                                              " [", result.log_start_offset, ", ",
+                                              result.log_end_offset, "]"));
+  }
+  if (offset >= limit) return result;
+  std::shared_ptr<const SegmentList> snap = snapshot();
+  auto it = std::upper_bound(snap->begin(), snap->end(), offset,
+                             [](int64_t o, const auto& s) { return o < s->base_offset(); });
+  if (it != snap->begin()) --it;
+  for (; it != snap->end(); ++it) {
+    const Segment& segment = **it;
+    uint64_t segment_size = segment.size();
+    std::optional<uint64_t> start = segment.FindBatchPosition(offset, segment_size);
+    if (!start) continue;  // Past this segment's last batch: the next one has it.
+    uint64_t end = *start;
+    while (end < segment_size) {
+      uint64_t left = segment_size - end;
+      ByteSpan header = segment.Slice(end, end + std::min<uint64_t>(left, format::kBatchHeaderBytes));
+      uint64_t bytes = header.size() < format::kBatchHeaderBytes
+                           ? 0
+                           : static_cast<uint64_t>(static_cast<int32_t>(LoadBigEndian32(
+                                 header.data() + format::kLengthOffset))) +
+                                 format::kLogOverheadBytes;
+      if (bytes < format::kBatchHeaderBytes || bytes > left) {
+        // Below size() every batch is whole, so this is a damaged length
+        // field in a segment loading trusted. Return the batches before it;
+        // a read that starts at it fails.
+        if (end > *start) break;
+        return absl::DataLossError(absl::StrCat(segment.log_path(), ": batch at byte ", end,
+                                                " has a damaged length field"));
+      }
+      int64_t base = static_cast<int64_t>(LoadBigEndian64(header.data()));
+      if (base >= limit) break;
+      if (end > *start && end + bytes - *start > max_bytes) break;
+      end += bytes;
+    }
+    if (end > *start) {
+      result.segment = *it;
+      result.batches = segment.Slice(*start, end);
+    }
+    return result;
+  }
+  return result;
+}
+
+absl::StatusOr<std::optional<Log::OffsetAndTimestamp>> Log::OffsetForTimestamp(
+    int64_t timestamp) const {
+  int64_t end = log_end_offset_.load(std::memory_order_acquire);
+  int64_t start = log_start_offset_.load(std::memory_order_acquire);
+  std::shared_ptr<const SegmentList> snap = snapshot();
+  ByteBuffer scratch;
+  for (const auto& segment : *snap) {
+    if (segment->max_timestamp() < timestamp) continue;
+    std::optional<uint64_t> position = segment->FindTimestampPosition(timestamp);
+    if (!position) continue;
+    uint64_t size = segment->size();
+    format::BatchScanner scanner(segment->Slice(0, size), *position);
+    format::BatchScanner::Slice slice;
+    while (true) {
+      RILL_ASSIGN_OR_RETURN(bool more, scanner.Next(&slice));
+      if (!more) break;
+      RILL_ASSIGN_OR_RETURN(auto batch, format::RecordBatchView::Parse(slice.bytes));
+      if (batch.base_offset() >= end) break;
+      if (batch.max_timestamp() < timestamp || batch.is_control()) continue;
+      format::RecordReader reader;
+      RILL_RETURN_IF_ERROR(reader.Open(batch, &scratch));
+      format::RecordView record;
+      while (true) {
+        RILL_ASSIGN_OR_RETURN(bool has, reader.Next(&record));
+        if (!has) break;
+        if (record.timestamp >= timestamp && record.offset >= start && record.offset < end) {
+          return OffsetAndTimestamp{record.offset, record.timestamp};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace rill::storage
+
+namespace rill::storage {
+
+absl::Status Log::WriteProducerSnapshot(int64_t offset) {
+  if (read_only_) return absl::OkStatus();
+  RILL_RETURN_IF_ERROR(producer_state_.WriteSnapshot(fs_, dir_, offset));
+  // Keep the two newest: the one just written and its predecessor.
+  RILL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+  std::vector<int64_t> offsets;
+  for (const std::string& name : names) {
+    auto parsed = ParseFileName(name);
+    if (parsed && parsed->kind == kSnapshotSuffix && parsed->temporary.empty()) {
+      offsets.push_back(parsed->offset);
+    }
+  }
+  std::sort(offsets.begin(), offsets.end());
+  if (offsets.size() > 2) {
+    return DeleteProducerSnapshots(INT64_MIN, offsets[offsets.size() - 2]);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::DeleteProducerSnapshots(int64_t from, int64_t to) {
+  RILL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+  for (const std::string& name : names) {
+    auto parsed = ParseFileName(name);
+    if (parsed && parsed->kind == kSnapshotSuffix && parsed->offset >= from &&
+        parsed->offset < to) {
+      absl::Status s = fs_->RemoveFile(JoinPath(dir_, name));
+      if (!s.ok() && !absl::IsNotFound(s)) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::LoadProducerState() {
+  producer_state_.Clear();
+  int64_t end = log_end_offset_.load();
+  RILL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir_));
+  int64_t best = -1;
+  for (const std::string& name : names) {
+    auto parsed = ParseFileName(name);
+    if (parsed && parsed->kind == kSnapshotSuffix && parsed->temporary.empty() &&
+        parsed->offset <= end && parsed->offset > best) {
+      best = parsed->offset;
+    }
+  }
+  int64_t scan_from = log_start_offset_.load();
+  if (best >= 0) {
+    absl::Status s = producer_state_.ReadSnapshot(fs_, JoinPath(dir_, SegmentFileName(best, kSnapshotSuffix)));
+    // A damaged snapshot costs a longer scan, not the log.
+    if (s.ok()) scan_from = best;
+    else producer_state_.Clear();
+  } else if (clean_shutdown_) {
+    // A clean close always writes a snapshot at the end; none means no
+    // idempotent producer ever wrote here.
+    return absl::OkStatus();
+  }
+  // Rebuild the rest from the batch headers after the snapshot.
+  for (const auto& segment : writer_segments_) {
+    uint64_t size = segment->size();
+    if (size == 0 || segment->ReadNextOffset() <= scan_from) continue;
+    format::BatchScanner scanner(segment->Slice(0, size));
+    format::BatchScanner::Slice slice;
+    while (true) {
+      absl::StatusOr<bool> more = scanner.Next(&slice);
+      if (!more.ok() || !*more) break;
+      auto batch = format::RecordBatchView::Parse(slice.bytes);
+      if (!batch.ok()) break;
+      if (batch->last_offset() < scan_from || batch->producer_id() < 0) continue;
+      producer_state_.Update(*batch, batch->base_offset());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rill::storage

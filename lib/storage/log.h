@@ -1,0 +1,231 @@
+#ifndef RILL_STORAGE_LOG_H_
+#define RILL_STORAGE_LOG_H_
+
+// The ordered log of one topic partition: what Kafka's UnifiedLog, LocalLog
+// and LogLoader do, embedded. Offsets [log_start_offset(), log_end_offset())
+// live in a list of segments; the last one is active and takes appends.
+//
+// Thread safety: Append, Flush, TruncateTo, DeleteRecordsBefore,
+// RunRetention, RunMaintenance and Close are serialized by an internal
+// writer mutex. Read, OffsetForTimestamp and the offset getters never take
+// it: they work from an immutable snapshot of the segment list (a pointer
+// copied under a mutex held for nothing else) and the end offset published
+// with release/acquire, so a reader never sees a partly written batch and
+// never waits for a writer.
+// Errors: InvalidArgument for a malformed or oversized batch (the message
+// names the size and max.message.bytes); OutOfRange for reads outside
+// [log start, log end]; ResourceExhausted when the disk is full; after a
+// failed fsync the log is failed: every later append and flush returns that
+// first error (it never retries and pretends success); FailedPrecondition
+// after Close() or on a read-only log.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/base/byte_buffer.h"
+#include "lib/base/bytes.h"
+#include "lib/format/record_batch_view.h"
+#include "lib/storage/file_system.h"
+#include "lib/storage/leader_epoch_cache.h"
+#include "lib/storage/log_config.h"
+#include "lib/storage/producer_state.h"
+#include "lib/storage/segment.h"
+#include "rill/clock.h"
+
+namespace rill::storage {
+
+struct LogOpenParams {
+  FileSystem* fs = nullptr;
+  Clock* clock = nullptr;
+  std::string dir;  // The partition directory, "<data dir>/<topic>-<partition>".
+  LogConfig config;
+  // From the data directory's checkpoints; -1 when absent.
+  int64_t recovery_point = -1;
+  int64_t log_start_offset = -1;
+  // The data directory was shut down cleanly: trust the files, scan nothing.
+  bool clean_shutdown = false;
+  // Another process owns the directory: never write, read up to the last
+  // complete batch.
+  bool read_only = false;
+};
+
+// What Open found and did (for logs and tests).
+struct LogLoadReport {
+  int segments = 0;
+  int recovered_segments = 0;
+  uint64_t recovered_bytes = 0;   // Bytes of valid batches rescanned.
+  uint64_t truncated_bytes = 0;   // Torn, corrupt or zero-filled tail bytes cut.
+  int64_t truncated_from_offset = -1;  // First offset lost to truncation, if any.
+  std::string corruption;          // The first corruption seen, if any.
+  int deleted_segments = 0;        // Segments after a truncation point, removed.
+  int completed_swaps = 0;         // Interrupted cleaner swaps finished.
+};
+
+struct AppendInfo {
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;
+  int64_t max_timestamp = -1;
+  int64_t log_append_time_ms = -1;  // Set when message.timestamp.type=LogAppendTime.
+  int32_t record_count = 0;
+  uint64_t bytes = 0;
+  // An idempotent producer's retry of a batch already in the log: nothing
+  // was appended and the offsets are the original ones.
+  bool duplicate = false;
+};
+
+// Who is appending: clients may not write control batches; the transaction
+// coordinator writes markers.
+enum class AppendOrigin { kClient, kCoordinator, kReplication };
+
+// Whole batches from one segment; `segment` keeps the bytes mapped while
+// the result lives.
+struct ReadResult {
+  std::shared_ptr<const Segment> segment;
+  ByteSpan batches;                 // Empty at the log end.
+  int64_t log_end_offset = 0;       // As seen by this read.
+  int64_t log_start_offset = 0;
+};
+
+class Log {
+ public:
+  static absl::StatusOr<std::unique_ptr<Log>> Open(const LogOpenParams& params,
+                                                   LogLoadReport* report = nullptr);
+  ~Log();
+
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends one batch: validates it (header, CRC, size against
+  // max.message.bytes, record count, and with `validate_records` every
+  // record), assigns its offsets by patching base offset and leader epoch
+  // in place, stamps LogAppendTime if configured, rolls when needed, writes
+  // it and publishes it. Flushes when flush.messages says so.
+  absl::StatusOr<AppendInfo> Append(MutableByteSpan batch, AppendOrigin origin = AppendOrigin::kClient,
+                                    bool validate_records = true);
+
+  // Whole batches starting with the one that contains `offset`, at most
+  // `max_bytes` (but always one whole batch if any), none at or past
+  // `max_offset` (the high watermark; -1 = the log end).
+  absl::StatusOr<ReadResult> Read(int64_t offset, uint64_t max_bytes, int64_t max_offset = -1) const;
+
+  // The first offset whose record timestamp is >= `timestamp`, with that
+  // timestamp; nullopt if none.
+  struct OffsetAndTimestamp {
+    int64_t offset;
+    int64_t timestamp;
+  };
+  absl::StatusOr<std::optional<OffsetAndTimestamp>> OffsetForTimestamp(int64_t timestamp) const;
+
+  // fdatasync of every segment with unflushed appends (and of the directory
+  // after a roll); returns when all appended so far is on stable storage.
+  absl::Status Flush();
+  // Removes every batch at or past `offset` (whole batches).
+  absl::Status TruncateTo(int64_t offset);
+  // DeleteRecords: moves the log start offset up to `offset` (<= log end)
+  // and drops the segments wholly below it.
+  absl::Status DeleteRecordsBefore(int64_t offset);
+  // retention.ms / retention.bytes / log-start deletion. Returns the number
+  // of segments deleted.
+  absl::StatusOr<int> RunRetention();
+  // Timers: flush.ms, and removal of `.deleted` files whose
+  // file.delete.delay.ms passed.
+  absl::Status RunMaintenance();
+  // Seals the active segment (trims its files); after Close every call but
+  // the getters fails with FailedPrecondition.
+  absl::Status Close();
+
+  int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
+  int64_t log_end_offset() const { return log_end_offset_.load(std::memory_order_acquire); }
+  int64_t recovery_point() const { return recovery_point_.load(std::memory_order_acquire); }
+  uint64_t size_bytes() const;
+  int segment_count() const;
+  const std::string& dir() const { return dir_; }
+  LogConfig config() const;
+  // Applies new topic configs (AlterConfigs): from the next append on; the
+  // segment sizes apply to segments created from now on.
+  absl::Status SetConfig(const LogConfig& config);
+  // The segments, oldest first (a snapshot).
+  std::vector<std::shared_ptr<const Segment>> segments() const;
+  // The error that failed the log, or OK.
+  absl::Status failure() const;
+
+ private:
+  using SegmentList = std::vector<std::shared_ptr<Segment>>;
+  struct PendingDeletion {
+    std::shared_ptr<Segment> segment;
+    int64_t due_ms;
+  };
+
+  explicit Log(const LogOpenParams& params);
+  absl::Status Load(LogLoadReport* report);
+  absl::Status CompleteSwaps(const std::vector<std::string>& names, LogLoadReport* report);
+  absl::Status RecoverFrom(size_t first, LogLoadReport* report);
+  absl::Status ValidateForAppend(const format::RecordBatchView& batch, AppendOrigin origin,
+                                 bool validate_records);
+  absl::Status MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t last_offset,
+                         int64_t max_timestamp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Roll(int64_t base_offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status DeleteSegments(size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Fail(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Producer snapshots (producer_state.h): written on roll and close,
+  // loaded on open, the state then rebuilt from the batches after it.
+  absl::Status WriteProducerSnapshot(int64_t offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoadProducerState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status DeleteProducerSnapshots(int64_t from, int64_t to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Publish(SegmentList list) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<const SegmentList> snapshot() const;
+  int64_t NewJitter();
+
+  FileSystem* const fs_;
+  Clock* const clock_;
+  const std::string dir_;
+  LogConfig config_ ABSL_GUARDED_BY(mu_);
+  // config_.max_message_bytes, for validation before taking mu_.
+  std::atomic<int32_t> max_message_bytes_;
+  const bool read_only_;
+  const bool clean_shutdown_;
+
+  mutable absl::Mutex mu_;
+  // Guards segments_ only and is held just to copy or swap the pointer, so
+  // readers never wait for a writer's work. Not std::atomic<shared_ptr>:
+  // libstdc++ 12 releases its internal lock with relaxed order after a load,
+  // a data race ThreadSanitizer reports. A std::mutex, not absl::Mutex,
+  // because Debian's Abseil is built without ThreadSanitizer annotations, so
+  // TSan cannot see what an absl::Mutex orders.
+  mutable std::mutex segments_mu_;
+  // The segment list readers load; replaced, never edited, by the writer.
+  // Guarded by segments_mu_.
+  std::shared_ptr<const SegmentList> segments_;
+  SegmentList writer_segments_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> log_end_offset_{0};    // Published after the bytes.
+  std::atomic<int64_t> log_start_offset_{0};
+  std::atomic<int64_t> recovery_point_{0};
+  std::unique_ptr<LeaderEpochCache> epochs_ ABSL_GUARDED_BY(mu_);
+  ProducerStateManager producer_state_ ABSL_GUARDED_BY(mu_);
+  int32_t leader_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t unflushed_messages_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t first_unflushed_ms_ ABSL_GUARDED_BY(mu_) = -1;
+  bool dir_dirty_ ABSL_GUARDED_BY(mu_) = false;  // A segment was created since the last dir sync.
+  std::vector<std::shared_ptr<Segment>> unflushed_sealed_ ABSL_GUARDED_BY(mu_);
+  std::vector<PendingDeletion> pending_deletions_ ABSL_GUARDED_BY(mu_);
+  int64_t active_jitter_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t jitter_state_ ABSL_GUARDED_BY(mu_);
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  ByteBuffer scratch_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace rill::storage
+
+#endif  // RILL_STORAGE_LOG_H_

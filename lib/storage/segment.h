@@ -1,0 +1,207 @@
+#ifndef RILL_STORAGE_SEGMENT_H_
+#define RILL_STORAGE_SEGMENT_H_
+
+// One log segment, as Kafka's LogSegment: `<base>.log` holding whole
+// RecordBatch v2 batches end to end, with its sparse `.index` and
+// `.timeindex`.
+//
+// Reads go through a read-only MAP_SHARED mapping of the `.log`; the bytes
+// below size() are immutable while the segment lives, so readers need no
+// lock. The active segment is appended to by one writer, by pwrite (the
+// default) or by memcpy into a writable mapping whose pages are faulted in
+// ahead of the writer with MADV_POPULATE_WRITE. bench/storage_bench measures
+// both: on this project's machines pwrite wins, because faulting in a page of
+// a freshly allocated file makes the kernel zero it before the memcpy
+// overwrites it (memset was 13% of the mmap profile), while pwrite fills new
+// page-cache pages directly. docs/storage.md has the figures.
+// Its file grows in preallocated chunks (posix_fallocate), so a full disk is
+// a ResourceExhausted status from Append, never a SIGBUS.
+//
+// Segments are shared_ptr-owned: a reader holding one keeps its mapping
+// alive after retention or compaction removed it from the log.
+//
+// Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
+// log's single writer; size(), Slice(), FindBatchPosition() and the getters
+// may be called from any thread at any time.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/base/bytes.h"
+#include "lib/storage/file_system.h"
+#include "lib/storage/offset_index.h"
+#include "lib/storage/time_index.h"
+
+namespace rill::storage {
+
+enum class SegmentWriteMode {
+  kPwrite,  // pwrite(2) into the page cache (the default: faster here).
+  kMmap,    // memcpy into a writable mapping, populated ahead of the writer.
+};
+
+struct SegmentOptions {
+  // segment.bytes: the size past which the log rolls.
+  uint64_t segment_bytes = 1 << 30;
+  // segment.index.bytes: preallocated size of each index.
+  uint64_t max_index_bytes = 10 * 1024 * 1024;
+  // index.interval.bytes: bytes between sparse index entries.
+  uint32_t index_interval_bytes = 4096;
+  // preallocate: reserve all of segment.bytes at creation (Kafka's meaning);
+  // otherwise the file grows in chunks from 1 MiB up to 64 MiB.
+  bool preallocate = false;
+  // The largest batch the log accepts (max.message.bytes): the mapping
+  // leaves room for one beyond segment.bytes.
+  uint64_t max_batch_bytes = 1048588;
+  SegmentWriteMode write_mode = SegmentWriteMode::kPwrite;
+};
+
+// What Recover() found.
+struct SegmentRecovery {
+  uint64_t valid_bytes = 0;
+  uint64_t truncated_bytes = 0;  // Bytes cut from the tail (torn, corrupt or zero).
+  bool zero_tail = false;        // The cut bytes were all zero (preallocation).
+  std::string corruption;        // Why the scan stopped, if not a clean end.
+  int64_t next_offset = -1;      // After the last valid batch; -1 if empty.
+  int batches = 0;
+};
+
+class Segment {
+ public:
+  // Creates the files of a new, empty, active segment.
+  static absl::StatusOr<std::shared_ptr<Segment>> Create(FileSystem* fs, const std::string& dir,
+                                                         int64_t base_offset,
+                                                         const SegmentOptions& options,
+                                                         int64_t now_ms);
+  // Opens an existing segment. `active`: ready for appends (indexes
+  // re-expanded, file mapped writable); else read-only. `read_only_process`:
+  // never write anything (another process owns the directory).
+  static absl::StatusOr<std::shared_ptr<Segment>> Open(FileSystem* fs, const std::string& dir,
+                                                       int64_t base_offset,
+                                                       const SegmentOptions& options, bool active,
+                                                       bool read_only_process);
+
+  ~Segment();
+
+  int64_t base_offset() const { return base_offset_; }
+  const std::string& log_path() const { return log_path_; }
+  // Bytes of whole batches; published with release after they are written.
+  uint64_t size() const { return size_.load(std::memory_order_acquire); }
+  // Bytes of the segment [begin, end). REQUIRES: end <= size().
+  ByteSpan Slice(uint64_t begin, uint64_t end) const {
+    return ByteSpan(read_map_->data() + begin, end - begin);
+  }
+  const OffsetIndex& offset_index() const { return *offset_index_; }
+  const TimeIndex& time_index() const { return *time_index_; }
+  bool active() const { return active_; }
+  // An index was missing or corrupt when the segment was opened: Recover()
+  // must run before its indexes are used.
+  bool needs_recovery() const { return needs_recovery_; }
+
+  // The largest record timestamp in the segment, or -1 (retention.ms).
+  int64_t max_timestamp() const { return max_timestamp_.load(std::memory_order_acquire); }
+  // The maxTimestamp of the first batch, which segment.ms measures from.
+  std::optional<int64_t> first_batch_timestamp() const { return first_batch_timestamp_; }
+  int64_t created_ms() const { return created_ms_; }
+
+  // Whether a batch of `bytes` can still be appended without growing past
+  // the mapping (callers roll on segment.bytes before this matters).
+  bool HasRoomFor(uint64_t bytes) const { return size() + bytes <= map_bytes_; }
+
+  // Appends one or more whole batches. `last_offset` is the last offset in
+  // them, `max_timestamp` their largest timestamp and
+  // `offset_of_max_timestamp` the offset it belongs to. ResourceExhausted
+  // when the disk is full (nothing is written then).
+  absl::Status Append(ByteSpan batches, int64_t last_offset, int64_t max_timestamp,
+                      int64_t offset_of_max_timestamp);
+
+  // fdatasync of the log and both indexes.
+  absl::Status Flush();
+  // fdatasync of the `.log` alone: enough for the active segment, whose
+  // indexes recovery rebuilds anyway (it always lies at or after the
+  // recovery point).
+  absl::Status FlushLog() { return log_file_->Sync(); }
+
+  // The segment stops being the active one (roll) or the log closes: the
+  // final time-index entry, indexes and `.log` trimmed to their valid sizes.
+  absl::Status Seal();
+
+  // Trims both indexes to their valid entries (an inactive segment whose
+  // indexes recovery rebuilt at full size).
+  absl::Status TrimIndexes();
+
+  // The byte position of the first batch whose last offset is >= `offset`,
+  // scanning at most up to `limit` (<= size()); nullopt if there is none.
+  // A batch whose length field is damaged (possible only in a segment
+  // loading trusted) ends the scan: its position is returned.
+  std::optional<uint64_t> FindBatchPosition(int64_t offset, uint64_t limit) const;
+
+  // Position of the first batch with a timestamp >= `timestamp`, via the
+  // time index; nullopt if none.
+  std::optional<uint64_t> FindTimestampPosition(int64_t timestamp) const;
+
+  // The offset after the last batch, computed from the last index entry and
+  // a scan of the tail. -1 when empty.
+  int64_t ReadNextOffset() const;
+
+  // Rescans the whole `.log`: validates every batch (framing, CRC,
+  // increasing offsets within 32 bits of the base), rebuilds both indexes,
+  // and truncates the file after the last valid batch.
+  absl::StatusOr<SegmentRecovery> Recover();
+
+  // For a read-only process: finds the valid prefix of a segment another
+  // process may be writing (stops at the first torn, corrupt or zero batch)
+  // and limits size() to it, writing nothing. Returns size().
+  uint64_t ScanValidPrefix();
+
+  // Drops every batch whose last offset is >= `offset` (whole batches, as
+  // Kafka). Returns the bytes removed.
+  absl::StatusOr<uint64_t> TruncateTo(int64_t offset);
+
+  // Renames all of the segment's files by appending `suffix` (".deleted").
+  absl::Status RenameFilesWithSuffix(absl::string_view suffix);
+  // Removes the files (under whatever names RenameFilesWithSuffix gave them).
+  absl::Status DeleteFiles();
+
+ private:
+  Segment(FileSystem* fs, std::string dir, int64_t base_offset, const SegmentOptions& options);
+  absl::Status OpenFiles(bool create, bool active, bool read_only_process);
+  absl::Status OpenIndexes(bool create, bool read_only_process);
+  absl::Status EnsureAllocated(uint64_t end);
+  void IndexBatch(uint64_t position, uint64_t bytes, int64_t last_offset, int64_t max_timestamp,
+                  int64_t offset_of_max_timestamp);
+  void LoadTimestampsFromIndex();
+
+  FileSystem* const fs_;
+  const std::string dir_;
+  const int64_t base_offset_;
+  const SegmentOptions options_;
+  std::string log_path_;
+  std::string suffix_;  // Appended to every file name (".deleted" etc.).
+
+  std::unique_ptr<File> log_file_;
+  std::unique_ptr<Mapping> read_map_;
+  std::unique_ptr<Mapping> write_map_;  // Active segment in kMmap mode only.
+  std::unique_ptr<OffsetIndex> offset_index_;
+  std::unique_ptr<TimeIndex> time_index_;
+  uint64_t map_bytes_ = 0;
+  bool active_ = false;
+  bool needs_recovery_ = false;
+
+  std::atomic<uint64_t> size_{0};  // Publishes appended batches to readers.
+  uint64_t allocated_ = 0;         // File length reserved with Allocate.
+  uint64_t populated_ = 0;         // Write mapping faulted in up to here.
+  uint64_t bytes_since_index_entry_ = 0;
+  std::atomic<int64_t> max_timestamp_{-1};
+  int64_t offset_of_max_timestamp_ = -1;
+  std::optional<int64_t> first_batch_timestamp_;
+  int64_t created_ms_ = 0;
+};
+
+}  // namespace rill::storage
+
+#endif  // RILL_STORAGE_SEGMENT_H_

@@ -1,0 +1,387 @@
+#include "rill/producer.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "lib/broker/broker_impl.h"
+#include "lib/client/murmur2.h"
+#include "lib/format/batch_scanner.h"
+#include "lib/format/record_batch_builder.h"
+#include "lib/format/record_reader.h"
+#include "test/support/status_matchers.h"
+#include "test/support/temp_dir.h"
+
+namespace rill {
+namespace {
+
+using testing::TempDir;
+
+// Every record of a partition, in offset order: (offset, key, value).
+struct Stored {
+  int64_t offset;
+  std::optional<std::string> key, value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+  int64_t timestamp;
+};
+
+std::vector<Stored> ReadAll(Broker* broker, const std::string& topic, int32_t partition) {
+  auto* impl = static_cast<broker::BrokerImpl*>(broker);
+  storage::Log* log = impl->topic_impl(topic)->partition_impl(partition)->log();
+  std::vector<Stored> out;
+  ByteBuffer scratch;
+  int64_t offset = log->log_start_offset();
+  while (offset < log->log_end_offset()) {
+    auto read = log->Read(offset, 1 << 20);
+    REQUIRE_OK(read);
+    format::BatchScanner scanner(read->batches);
+    format::BatchScanner::Slice slice;
+    while (*scanner.Next(&slice)) {
+      auto batch = format::RecordBatchView::Parse(slice.bytes);
+      REQUIRE_OK(batch);
+      REQUIRE_OK(batch->Validate(&scratch));
+      format::RecordReader reader;
+      REQUIRE_OK(reader.Open(*batch, &scratch));
+      format::RecordView r;
+      while (*reader.Next(&r)) {
+        Stored s{r.offset, std::nullopt, std::nullopt, {}, r.timestamp};
+        if (r.key) s.key = std::string(*r.key);
+        if (r.value) s.value = std::string(*r.value);
+        for (format::Header h : r.headers) {
+          s.headers.emplace_back(std::string(h.key),
+                                 h.value ? std::optional<std::string>(std::string(*h.value)) : std::nullopt);
+        }
+        out.push_back(std::move(s));
+      }
+      offset = batch->next_offset();
+    }
+  }
+  return out;
+}
+
+BrokerOptions Manual() {
+  BrokerOptions o;
+  o.background_threads = false;
+  return o;
+}
+
+struct BrokerCase {
+  std::unique_ptr<TempDir> dir;
+  std::unique_ptr<Broker> broker;
+};
+
+// The same tests run on a real directory and in memory.
+BrokerCase OpenBroker(bool in_memory, Clock* clock = nullptr) {
+  BrokerCase c;
+  BrokerOptions o;
+  o.clock = clock;
+  if (in_memory) {
+    auto b = Broker::OpenInMemory(o);
+    REQUIRE_OK(b);
+    c.broker = std::move(*b);
+  } else {
+    c.dir = std::make_unique<TempDir>();
+    auto b = Broker::Open(c.dir->path(), o);
+    REQUIRE_OK(b);
+    c.broker = std::move(*b);
+  }
+  return c;
+}
+
+TEST_CASE("a sent record comes back with its offset, and is in the log byte for byte",
+          "[client][producer]") {
+  bool in_memory = GENERATE(true, false);
+  INFO("in memory: " << in_memory);
+  BrokerCase c = OpenBroker(in_memory);
+  REQUIRE_OK(c.broker->CreateTopic("orders", {.partitions = 3}));
+  Producer producer(c.broker.get(), {.linger_ms = 0});
+  Header headers[] = {{"trace", "abc"}, {"nullable", std::nullopt}};
+  auto md = producer.Send({.topic = "orders", .partition = 1, .key = "customer-42",
+                           .value = "{\"qty\":2}", .headers = headers, .timestamp = 1'700'000'000'123})
+                .get();
+  REQUIRE_OK(md);
+  CHECK(md->topic == "orders");
+  CHECK(md->partition == 1);
+  CHECK(md->offset == 0);
+  CHECK(md->timestamp == 1'700'000'000'123);
+  CHECK(md->serialized_key_size == 11);
+  auto stored = ReadAll(c.broker.get(), "orders", 1);
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].key == "customer-42");
+  CHECK(stored[0].value == "{\"qty\":2}");
+  CHECK(stored[0].timestamp == 1'700'000'000'123);
+  REQUIRE(stored[0].headers.size() == 2);
+  CHECK(stored[0].headers[0].second == "abc");
+  CHECK(!stored[0].headers[1].second.has_value());
+}
+
+TEST_CASE("keyed records land on Kafka's murmur2 partition", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 7}));
+  Producer producer(c.broker.get());
+  std::vector<std::future<absl::StatusOr<RecordMetadata>>> futures;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 200; ++i) keys.push_back("user-" + std::to_string(i));
+  for (const auto& k : keys) futures.push_back(producer.Send({.topic = "t", .key = k, .value = "v"}));
+  producer.Flush();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto md = futures[i].get();
+    REQUIRE_OK(md);
+    CHECK(md->partition == client::PartitionForKey(keys[i], 7));
+  }
+}
+
+TEST_CASE("null values are tombstones and null keys are spread", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 1}));
+  Producer producer(c.broker.get(), {.linger_ms = 0});
+  REQUIRE_OK(producer.Send({.topic = "t", .key = "k", .value = std::nullopt}).get());
+  REQUIRE_OK(producer.Send({.topic = "t", .key = std::nullopt, .value = ""}).get());
+  auto stored = ReadAll(c.broker.get(), "t", 0);
+  REQUIRE(stored.size() == 2);
+  CHECK(!stored[0].value.has_value());
+  CHECK(!stored[1].key.has_value());
+  CHECK(stored[1].value == "");
+}
+
+TEST_CASE("many threads sending to many partitions lose, duplicate and reorder nothing",
+          "[client][producer][concurrency]") {
+  bool in_memory = GENERATE(true, false);
+  BrokerCase c = OpenBroker(in_memory);
+  constexpr int kPartitions = 8, kThreads = 4, kPerThread = 5000;
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = kPartitions}));
+  Producer producer(c.broker.get(), {.batch_size = 2048, .linger_ms = 1});
+  std::mutex mu;
+  std::map<int32_t, std::vector<int64_t>> callback_offsets;  // Per partition, in callback order.
+  std::atomic<int> callbacks{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string value = std::to_string(t) + ":" + std::to_string(i);
+        producer.Send({.topic = "t", .partition = (t * 7 + i) % kPartitions, .value = value},
+                      [&](const absl::StatusOr<RecordMetadata>& md) {
+                        ++callbacks;
+                        if (!md.ok()) {
+                          ++errors;
+                          return;
+                        }
+                        std::lock_guard<std::mutex> lock(mu);
+                        callback_offsets[md->partition].push_back(md->offset);
+                      });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  producer.Flush();
+  CHECK(callbacks == kThreads * kPerThread);
+  CHECK(errors == 0);
+  std::map<std::string, int> seen;
+  std::map<int, int> last_per_thread_partition;
+  for (int32_t p = 0; p < kPartitions; ++p) {
+    // Callbacks of a partition fire in offset order.
+    const auto& offsets = callback_offsets[p];
+    for (size_t i = 0; i < offsets.size(); ++i) CHECK(offsets[i] == static_cast<int64_t>(i));
+    std::map<int, int> last_i;  // Per sending thread: order preserved.
+    for (const Stored& s : ReadAll(c.broker.get(), "t", p)) {
+      ++seen[*s.value];
+      int t = std::stoi(s.value->substr(0, s.value->find(':')));
+      int i = std::stoi(s.value->substr(s.value->find(':') + 1));
+      if (last_i.contains(t)) CHECK(i > last_i[t]);
+      last_i[t] = i;
+    }
+  }
+  CHECK(seen.size() == static_cast<size_t>(kThreads * kPerThread));
+  for (const auto& [v, n] : seen) CHECK(n == 1);
+}
+
+TEST_CASE("sending to a missing topic or partition fails clearly", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 2}));
+  Producer producer(c.broker.get());
+  auto missing = producer.Send({.topic = "nope", .value = "v"}).get();
+  CHECK(absl::IsNotFound(missing.status()));
+  CHECK(absl::StrContains(missing.status().message(), "nope"));
+  auto partition = producer.Send({.topic = "t", .partition = 2, .value = "v"}).get();
+  CHECK(absl::IsNotFound(partition.status()));
+  CHECK(absl::StrContains(partition.status().message(), "[0...2)"));
+}
+
+TEST_CASE("oversized records fail naming the size and the limit", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.max_message_bytes = 2000}));
+  Producer producer(c.broker.get(), {.max_request_size = 10'000});
+  std::string big(20'000, 'x');
+  auto too_big = producer.Send({.topic = "t", .value = big}).get();
+  CHECK(absl::IsInvalidArgument(too_big.status()));
+  CHECK(absl::StrContains(too_big.status().message(), "max.request.size"));
+  // Under max.request.size but over the topic's max.message.bytes.
+  std::string medium(5'000, 'x');
+  auto topic_limit = producer.Send({.topic = "t", .value = medium}).get();
+  CHECK(absl::IsInvalidArgument(topic_limit.status()));
+  CHECK(absl::StrContains(topic_limit.status().message(), "max.message.bytes (2000)"));
+  // The producer stays usable.
+  REQUIRE_OK(producer.Send({.topic = "t", .value = "small"}).get());
+}
+
+TEST_CASE("a full buffer blocks Send and then fails after max.block.ms", "[client][producer]") {
+  // A manual clock with no maintenance: lingering batches never close, so
+  // the buffer stays full.
+  ManualClock clock;
+  BrokerOptions o;
+  o.clock = &clock;
+  o.background_threads = false;
+  auto broker = Broker::OpenInMemory(o);
+  REQUIRE_OK(broker);
+  REQUIRE_OK((*broker)->CreateTopic("t"));
+  Producer producer(broker->get(), {.batch_size = 1 << 20, .linger_ms = 1'000'000,
+                                    .buffer_memory = 4096, .max_block_ms = 50});
+  std::string value(1000, 'v');
+  std::vector<std::future<absl::StatusOr<RecordMetadata>>> sent;
+  for (int i = 0; i < 3; ++i) sent.push_back(producer.Send({.topic = "t", .value = value}));
+  auto blocked = producer.Send({.topic = "t", .value = value}).get();  // Over 4096 with the others.
+  CHECK(absl::IsDeadlineExceeded(blocked.status()));
+  CHECK(absl::StrContains(blocked.status().message(), "max blocking time 50 ms"));
+  producer.Flush();
+  for (auto& f : sent) REQUIRE_OK(f.get());
+  CHECK(producer.Metrics().buffer_available_bytes == 4096);
+}
+
+TEST_CASE("linger.ms is driven by the broker's clock and RunMaintenance", "[client][producer]") {
+  ManualClock clock;
+  BrokerOptions o;
+  o.clock = &clock;
+  o.background_threads = false;
+  auto broker = Broker::OpenInMemory(o);
+  REQUIRE_OK(broker);
+  REQUIRE_OK((*broker)->CreateTopic("t"));
+  Producer producer(broker->get(), {.linger_ms = 100});
+  std::atomic<bool> done{false};
+  producer.Send({.topic = "t", .value = "v"}, [&](const absl::StatusOr<RecordMetadata>&) { done = true; });
+  REQUIRE_OK((*broker)->RunMaintenance());
+  CHECK(!done);  // Still lingering.
+  clock.Advance(absl::Milliseconds(100));
+  REQUIRE_OK((*broker)->RunMaintenance());
+  CHECK(done);
+  CHECK((*broker)->topic("t")->partition(0)->log_end_offset() == 1);
+}
+
+TEST_CASE("LogAppendTime topics report the broker's append time", "[client][producer]") {
+  ManualClock clock(absl::FromUnixMillis(1'800'000'000'000));
+  BrokerOptions o;
+  o.clock = &clock;
+  o.background_threads = false;
+  auto broker = Broker::OpenInMemory(o);
+  REQUIRE_OK(broker);
+  REQUIRE_OK((*broker)->CreateTopic("t", {.message_timestamp_type = TimestampType::kLogAppendTime}));
+  Producer producer(broker->get(), {.linger_ms = 0});
+  auto md = producer.Send({.topic = "t", .value = "v", .timestamp = 5}).get();
+  REQUIRE_OK(md);
+  CHECK(md->timestamp == 1'800'000'000'000);
+  CHECK(ReadAll(broker->get(), "t", 0)[0].timestamp == 1'800'000'000'000);
+}
+
+TEST_CASE("compressed batches round trip through every codec", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  for (Compression codec : {Compression::kGzip, Compression::kSnappy, Compression::kLz4, Compression::kZstd}) {
+    Producer producer(c.broker.get(), {.linger_ms = 1000, .compression_type = codec});
+    for (int i = 0; i < 100; ++i) {
+      producer.Send({.topic = "t", .key = "k", .value = "value " + std::to_string(i)}, nullptr);
+    }
+    producer.Flush();
+  }
+  auto stored = ReadAll(c.broker.get(), "t", 0);
+  REQUIRE(stored.size() == 400);
+  CHECK(stored[399].value == "value 99");
+}
+
+TEST_CASE("an idempotent producer's retried batch is not appended twice, across a restart",
+          "[client][producer][idempotence]") {
+  TempDir dir;
+  std::vector<uint8_t> batch;
+  int64_t pid = -1;
+  auto build = [&](int32_t base_sequence) {
+    format::BatchOptions options;
+    options.producer_id = pid;
+    options.producer_epoch = 0;
+    options.base_sequence = base_sequence;
+    format::RecordBatchBuilder builder(options);
+    REQUIRE_OK(builder.Append(1, "k", "a"));
+    REQUIRE_OK(builder.Append(1, "k", "b"));
+    auto bytes = builder.Build();
+    REQUIRE_OK(bytes);
+    return std::vector<uint8_t>(bytes->begin(), bytes->end());
+  };
+  auto append = [](Broker* b, std::vector<uint8_t> bytes) {
+    auto* impl = static_cast<broker::BrokerImpl*>(b);
+    return impl->topic_impl("t")->partition_impl(0)->Append(MutableByteSpan(bytes.data(), bytes.size()),
+                                                            storage::AppendOrigin::kClient, true);
+  };
+  {
+    auto broker = Broker::Open(dir.path(), Manual());
+    REQUIRE_OK(broker);
+    REQUIRE_OK((*broker)->CreateTopic("t"));
+    Producer producer(broker->get());
+    pid = producer.producer_id();
+    REQUIRE(pid >= 0);
+    auto first = append(broker->get(), build(0));
+    REQUIRE_OK(first);
+    CHECK(!first->duplicate);
+    auto retry = append(broker->get(), build(0));
+    REQUIRE_OK(retry);
+    CHECK(retry->duplicate);
+    CHECK(retry->first_offset == 0);
+    CHECK(retry->last_offset == 1);
+    auto gap = append(broker->get(), build(5));
+    CHECK(absl::IsFailedPrecondition(gap.status()));
+    CHECK(absl::StrContains(gap.status().message(), "expected 2, got 5"));
+    REQUIRE_OK(append(broker->get(), build(2)));
+    REQUIRE_OK((*broker)->Close());
+  }
+  auto broker = Broker::Open(dir.path(), Manual());
+  REQUIRE_OK(broker);
+  auto retry = append(broker->get(), build(2));  // The last batch, retried after a restart.
+  REQUIRE_OK(retry);
+  CHECK(retry->duplicate);
+  CHECK(retry->first_offset == 2);
+  CHECK((*broker)->topic("t")->partition(0)->log_end_offset() == 4);
+  // A new producer gets a new id.
+  Producer next(broker->get());
+  CHECK(next.producer_id() > pid);
+}
+
+TEST_CASE("sends after Close fail, and Close sends what was buffered", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  Producer producer(c.broker.get(), {.linger_ms = 100'000});
+  auto pending = producer.Send({.topic = "t", .value = "v"});
+  REQUIRE_OK(producer.Close());
+  REQUIRE_OK(pending.get());
+  CHECK(absl::IsFailedPrecondition(producer.Send({.topic = "t", .value = "w"}).get().status()));
+  REQUIRE_OK(producer.Close());
+}
+
+TEST_CASE("producer configs are read by Kafka name", "[client][producer][config]") {
+  auto o = ProducerOptions::FromProperties({{"acks", "1"}, {"linger.ms", "7"},
+                                            {"compression.type", "zstd"},
+                                            {"compression.zstd.level", "9"}, {"batch.size", "1000"}});
+  REQUIRE_OK(o);
+  CHECK(o->acks == Acks::kLeader);
+  CHECK(o->linger_ms == 7);
+  CHECK(o->compression_type == Compression::kZstd);
+  CHECK(o->compression_level == 9);
+  CHECK(absl::IsInvalidArgument(ProducerOptions::FromProperties({{"acks", "2"}}).status()));
+  CHECK(absl::IsInvalidArgument(ProducerOptions::FromProperties({{"lingerms", "2"}}).status()));
+  BrokerCase c = OpenBroker(true);
+  auto bad = Producer::Create(c.broker.get(), {.linger_ms = -1});
+  CHECK(absl::IsInvalidArgument(bad.status()));
+  CHECK(absl::StrContains(bad.status().message(), "linger.ms"));
+}
+
+}  // namespace
+}  // namespace rill

@@ -1,0 +1,31 @@
+# cmake -P script: install, build a consumer project against the install, run it.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "command failed (${rc}): ${ARGV}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${RILL_BUILD_DIR} --prefix ${prefix})
+foreach(f include/rill/rill.h bin/rill)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "install is missing ${f}")
+  endif()
+endforeach()
+
+run(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${WORK_DIR}/build
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j 2)
+run(${WORK_DIR}/build/rill_consumer)
+if(NOT last_output MATCHES "rill ${EXPECTED_VERSION}")
+  message(FATAL_ERROR "consumer printed '${last_output}', expected 'rill ${EXPECTED_VERSION}'")
+endif()
+run(${prefix}/bin/rill --version)
+if(NOT last_output MATCHES "${EXPECTED_VERSION}")
+  message(FATAL_ERROR "installed rill --version printed '${last_output}'")
+endif()
+message(STATUS "installed rill ${EXPECTED_VERSION} found, linked and ran")

@@ -135,6 +135,10 @@ absl::Status Segment::OpenIndexes(bool create, bool read_only_process) {
     return time_index_->SanityCheck();
   };
   absl::Status s = open_both();
+  // An empty .timeindex beside batches is what a kill in the middle of a
+  // rebuild leaves (Recover() empties it before refilling it): rebuild it,
+  // or the segment's largest timestamp (retention.ms) is lost.
+  if (s.ok() && !create && size() > 0 && time_index_->entry_count() == 0) needs_recovery_ = true;
   if (s.ok() || !absl::IsDataLoss(s) || read_only_process) return s;
   // A corrupt index is rebuilt by recovery, as Kafka does.
   needs_recovery_ = true;
@@ -186,9 +190,6 @@ absl::Status Segment::Append(ByteSpan batches, int64_t last_offset, int64_t max_
   if (!active_) {
     return absl::FailedPreconditionError(absl::StrCat(log_path_, " is not the active segment"));
   }
-  if (offset_index_->full() || time_index_->full()) {
-    return absl::FailedPreconditionError(absl::StrCat(log_path_, ": index is full; roll first"));
-  }
   uint64_t position = size_.load(std::memory_order_relaxed);
   uint64_t end = position + batches.size();
   RILL_RETURN_IF_ERROR(EnsureAllocated(end));
@@ -216,10 +217,11 @@ void Segment::IndexBatch(uint64_t position, uint64_t bytes, int64_t last_offset,
     offset_of_max_timestamp_ = offset_of_max_timestamp;
   }
   // Kafka's rule: an entry once more than index.interval.bytes were appended
-  // since the last one, pointing at the batch that crossed it. Append()
-  // checked that both indexes have room; in Recover() a full index just
-  // refuses the entry (lookups then scan further).
-  if (bytes_since_index_entry_ > options_.index_interval_bytes) {
+  // since the last one, pointing at the batch that crossed it. The log rolls
+  // before an index fills; a full index (a tiny segment.index.bytes, or in
+  // Recover()) just takes no more entries and lookups scan further.
+  if (bytes_since_index_entry_ > options_.index_interval_bytes && !offset_index_->full() &&
+      !time_index_->full()) {
     offset_index_->Append(last_offset, static_cast<uint32_t>(position)).IgnoreError();
     time_index_->MaybeAppend(max_timestamp_.load(std::memory_order_relaxed),
                              offset_of_max_timestamp_)

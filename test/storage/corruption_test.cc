@@ -113,7 +113,7 @@ class TestLog {
   void Rescan() { segments_ = testing::ScanPartitionDir(dir_); }
 
  private:
-  testing::ScratchDir scratch_;
+  testing::TempDir scratch_;
   std::string dir_;
   LogConfig config_;
   int64_t end_ = 0;
@@ -513,7 +513,7 @@ TEST_CASE("a preallocated segment left by a crash opens with its zero tail cut",
           "[storage][recovery][zero]") {
   LogConfig config = TestConfig();
   config.preallocate = true;
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   std::string dir = JoinPath(scratch.path(), "pre-0");
   std::string image = JoinPath(scratch.path(), "image-0");
   int64_t end = 0;
@@ -574,6 +574,11 @@ TEST_CASE("missing or damaged index files are rebuilt identical to what a clean 
       RemoveFile(t.path(t.segment(i).base, kTimeIndexSuffix));
     }
     expected_recovered = static_cast<int>(t.segment_count());
+  }
+  SECTION("empty index files (a kill in the middle of a rebuild)") {
+    what = "empty index files";
+    testing::WriteFileBytes(t.path(base, kIndexSuffix), "");
+    testing::WriteFileBytes(t.path(base, kTimeIndexSuffix), "");
   }
   SECTION("an .index whose length is not a multiple of 8") {
     what = "an .index whose length is not a multiple of 8";
@@ -768,7 +773,7 @@ TEST_CASE("an empty .log is a segment with no batches", "[storage][recovery]") {
 }
 
 TEST_CASE("an empty .log as the only segment opens as an empty log", "[storage][recovery]") {
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   std::string dir = JoinPath(scratch.path(), "t-0");
   REQUIRE(fs::create_directories(dir));
   testing::WriteFileBytes(JoinPath(dir, FileName(0, kLogSuffix)), "");
@@ -785,7 +790,7 @@ TEST_CASE("an empty .log as the only segment opens as an empty log", "[storage][
 
 TEST_CASE("garbage in place of a .log is cut to nothing and reported",
           "[storage][recovery][corruption]") {
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   std::string dir = JoinPath(scratch.path(), "t-0");
   REQUIRE(fs::create_directories(dir));
   std::mt19937_64 rng(7);
@@ -827,7 +832,7 @@ class TestDataDir {
   int64_t end() const { return end_; }
 
  private:
-  testing::ScratchDir scratch_;
+  testing::TempDir scratch_;
   std::string dir_;
   int64_t end_ = 0;
 };

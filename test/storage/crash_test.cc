@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -330,8 +329,9 @@ int64_t CheckpointedRecoveryPoint(const std::string& data_dir) {
   return -1;
 }
 
-// An index file that rill's sanity check rejects (or a missing `.index`):
-// such a segment is rebuilt even when it is otherwise trusted.
+// Index files rill does not trust (missing, failing the sanity check, or
+// an empty `.timeindex` beside batches): such a segment is rebuilt even when
+// it is otherwise trusted.
 bool IndexesNeedRebuild(const RawSegment& seg) {
   std::string stem = seg.path.substr(0, seg.path.size() - 4);
   if (!testing::FileExists(stem + ".index")) return true;
@@ -349,6 +349,7 @@ bool IndexesNeedRebuild(const RawSegment& seg) {
     }
   }
   auto time_entries = testing::ParseTimeIndex(times);
+  if (time_entries.empty() && !seg.content.empty()) return true;
   for (size_t i = 1; i < time_entries.size(); ++i) {
     if (time_entries[i].timestamp <= time_entries[i - 1].timestamp ||
         time_entries[i].relative_offset < time_entries[i - 1].relative_offset) {
@@ -516,7 +517,7 @@ void KeepCopyForPostMortem(const std::string& scratch, const std::string& data_d
 // check by rill.
 void RunRoundsInOneDirectory(int rounds, int first_round, bool flush_each_message,
                              std::mt19937_64& rng, Stats* stats) {
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   std::string data_dir = JoinPath(scratch.path(), "data");
   std::string partition_dir = JoinPath(data_dir, PartitionDirName(kTopic, kPartition));
   DirSetup setup = RandomSetup(rng, flush_each_message);

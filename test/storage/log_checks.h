@@ -10,14 +10,11 @@
 // Not thread safe (Catch2 assertions).
 
 #include <dirent.h>
-#include <ftw.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -35,36 +32,9 @@
 #include "lib/storage/log.h"
 #include "test/storage/log_content.h"
 #include "test/support/status_matchers.h"
+#include "test/support/temp_dir.h"
 
 namespace rill::testing {
-
-// A directory under $TMPDIR removed with everything in it on destruction
-// (kept when RILL_KEEP_TEST_DIRS=1).
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/rill-test-XXXXXX");
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    const char* keep = std::getenv("RILL_KEEP_TEST_DIRS");
-    if (keep != nullptr && std::string(keep) == "1") return;
-    nftw(
-        path_.c_str(),
-        [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-        FTW_DEPTH | FTW_PHYS);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 inline std::string ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -46,6 +46,13 @@ inline double PeakRssMiB() {
   return ru.ru_maxrss / 1024.0;
 }
 
+// CPU time (user + system, all threads) this process has used, in seconds.
+inline double CpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 // Allocated bytes under `dir` (st_blocks × 512, as du), in MiB.
 inline double DiskMiB(const std::string& dir) {
   uint64_t bytes = 0;

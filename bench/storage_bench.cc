@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "bench/baselines.h"
 #include "bench/bench_util.h"
 #include "bench/shared_records.h"
 #include "lib/format/batch_scanner.h"
@@ -34,12 +35,7 @@
 namespace rill::bench {
 namespace {
 
-struct Config {
-  uint64_t n = 1'000'000;
-  size_t value_bytes = 100;
-  uint64_t batch = 1000;  // Records per commit point.
-  uint64_t key_space = 100'000;
-  uint64_t seed = 42;
+struct Config : RecordSet {
   int reps = 3;
   size_t batch_bytes = 16384;
   std::vector<std::string> workloads = {"append", "scan", "recovery"};
@@ -47,103 +43,6 @@ struct Config {
   std::vector<std::string> write_modes = {"mmap", "pwrite"};
   std::string parent;
 };
-
-struct Run {
-  double seconds = 0, open_s = 0, close_s = 0, anon_rss_mb = 0, disk_mb = 0;
-  std::map<std::string, double> extra;
-};
-
-// Folds key and value bytes into an order-sensitive checksum; baseline and
-// rill pay the same per-record cost.
-struct Checksum {
-  uint64_t value = 0x243F6A8885A308D3ull;
-  uint64_t records = 0;
-  void Add(const char* p, size_t n) {
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      value = (value ^ w) * 0x9E3779B97F4A7C15ull;
-    }
-    for (size_t i = n / 8 * 8; i < n; ++i) value = (value ^ uint8_t(p[i])) * 0x100000001B3ull;
-  }
-  void Record(absl::string_view key, absl::string_view value_bytes) {
-    Add(key.data(), key.size());
-    Add(value_bytes.data(), value_bytes.size());
-    ++records;
-  }
-};
-
-Checksum Expected(const Config& c) {
-  Checksum sum;
-  std::vector<char> value(c.value_bytes);
-  char key[kKeyBytes + 1];
-  for (uint64_t i = 0; i < c.n; ++i) {
-    MakeKey(i, c.key_space, key);
-    MakeValue(c.seed, i, value.data(), c.value_bytes);
-    sum.Record(absl::string_view(key, kKeyBytes), absl::string_view(value.data(), value.size()));
-  }
-  return sum;
-}
-
-// ---- file_write baseline (peerbench's definition) ------------------------
-
-Run FileWriteAppend(const Config& c, const std::string& dir, bool durable) {
-  Run run;
-  auto t0 = Clock::now();
-  int fd = open((dir + "/log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  run.open_s = Seconds(t0, Clock::now());
-  std::vector<char> buf;
-  buf.reserve(c.batch * (4 + kKeyBytes + c.value_bytes));
-  char key[kKeyBytes + 1];
-  std::vector<char> value(c.value_bytes);
-  auto t1 = Clock::now();
-  for (uint64_t i = 0; i < c.n; ++i) {
-    MakeKey(i, c.key_space, key);
-    MakeValue(c.seed, i, value.data(), c.value_bytes);
-    uint32_t len = static_cast<uint32_t>(kKeyBytes + c.value_bytes);
-    buf.insert(buf.end(), reinterpret_cast<char*>(&len), reinterpret_cast<char*>(&len) + 4);
-    buf.insert(buf.end(), key, key + kKeyBytes);
-    buf.insert(buf.end(), value.begin(), value.end());
-    if ((i + 1) % c.batch == 0 || i + 1 == c.n) {
-      if (write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) std::exit(1);
-      buf.clear();
-      if (durable) fdatasync(fd);
-    }
-  }
-  run.seconds = Seconds(t1, Clock::now());
-  close(fd);
-  run.disk_mb = DiskMiB(dir);
-  return run;
-}
-
-Run FileWriteScan(const Config& c, const std::string& dir, const Checksum& expected) {
-  Run run;
-  int fd = open((dir + "/log").c_str(), O_RDONLY);
-  std::vector<char> buf(1 << 20);
-  Checksum sum;
-  size_t have = 0;
-  auto t0 = Clock::now();
-  while (true) {
-    ssize_t got = read(fd, buf.data() + have, buf.size() - have);
-    if (got <= 0) break;
-    have += got;
-    size_t at = 0;
-    while (at + 4 <= have) {
-      uint32_t len;
-      std::memcpy(&len, buf.data() + at, 4);
-      if (at + 4 + len > have) break;
-      sum.Record(absl::string_view(buf.data() + at + 4, kKeyBytes),
-                 absl::string_view(buf.data() + at + 4 + kKeyBytes, len - kKeyBytes));
-      at += 4 + len;
-    }
-    std::memmove(buf.data(), buf.data() + at, have - at);
-    have -= at;
-  }
-  run.seconds = Seconds(t0, Clock::now());
-  close(fd);
-  run.extra["verified"] = sum.value == expected.value && sum.records == c.n;
-  return run;
-}
 
 // ---- rill -------------------------------------------------------------------
 
@@ -209,9 +108,11 @@ Run RillAppend(const Config& c, const std::string& dir, bool durable, const std:
   auto manager = OpenManager(dir, mode, &run.open_s);
   auto log = manager->GetOrCreateLog("bench", 0, BenchLogConfig(mode));
   Check(log.status(), "create log");
+  double cpu0 = CpuSeconds();
   auto t0 = Clock::now();
   AppendAll(c, *log, durable, &run.anon_rss_mb);
   run.seconds = Seconds(t0, Clock::now());
+  run.extra["cpu_s"] = CpuSeconds() - cpu0;
   auto t1 = Clock::now();
   Check(manager->Close(), "close");
   run.close_s = Seconds(t1, Clock::now());
@@ -288,30 +189,8 @@ Run RillRecovery(const Config& c, const std::string& clean_dir, const std::strin
 void Print(const Config& c, const char* engine, const std::string& workload,
            const std::string& durability, const std::string& mode, const std::vector<Run>& runs,
            double baseline_seconds) {
-  std::vector<double> secs;
-  for (const Run& r : runs) secs.push_back(r.seconds);
-  double median = Median(secs);
-  const Run& mid = *std::find_if(runs.begin(), runs.end(),
-                                 [&](const Run& r) { return r.seconds == median; });
-  double logical_mb = c.n * (kKeyBytes + c.value_bytes) / 1048576.0;
-  std::printf(
-      "{\"engine\":\"%s\",\"workload\":\"%s\",\"durability\":\"%s\",\"write_mode\":\"%s\","
-      "\"n\":%llu,\"value_bytes\":%zu,\"key_bytes\":%d,\"batch\":%llu,\"seconds\":%.4f,"
-      "\"seconds_min\":%.4f,\"seconds_max\":%.4f,\"records_per_s\":%.1f,\"mb_per_s\":%.1f,"
-      "\"logical_mb\":%.2f,\"peak_rss_mb\":%.1f,\"anon_rss_mb\":%.1f,\"disk_mb\":%.1f,"
-      "\"open_s\":%.5f,\"close_s\":%.5f,\"reps\":%zu",
-      engine, workload.c_str(), durability.c_str(), mode.c_str(),
-      static_cast<unsigned long long>(c.n), c.value_bytes, kKeyBytes,
-      static_cast<unsigned long long>(c.batch), median, *std::min_element(secs.begin(), secs.end()),
-      *std::max_element(secs.begin(), secs.end()), c.n / median, logical_mb / median, logical_mb,
-      PeakRssMiB(), mid.anon_rss_mb, mid.disk_mb, mid.open_s, mid.close_s, runs.size());
-  if (baseline_seconds > 0) {
-    std::printf(",\"baseline\":\"file_write\",\"ratio_to_file_write\":%.3f",
-                baseline_seconds / median);
-  }
-  for (const auto& [k, v] : mid.extra) std::printf(",\"%s\":%.6g", k.c_str(), v);
-  std::printf("}\n");
-  std::fflush(stdout);
+  PrintLine(c, engine, workload, durability, "\"write_mode\":\"" + mode + "\"", runs,
+            "file_write", baseline_seconds);
 }
 
 bool Has(const std::vector<std::string>& v, const char* s) {
@@ -341,13 +220,13 @@ void RunAll(const Config& c) {
         }
       }
     }
-    double base = Median([&] { std::vector<double> v; for (auto& r : base_append) v.push_back(r.seconds); return v; }());
+    double base = MedianSeconds(base_append);
     if (Has(c.workloads, "append")) {
       Print(c, "file_write", "append", durability, "write", base_append, 0);
       for (const auto& [mode, runs] : append) Print(c, "rill", "append", durability, mode, runs, base);
     }
     if (!durable && scanning) {
-      double base_s = Median([&] { std::vector<double> v; for (auto& r : base_scan) v.push_back(r.seconds); return v; }());
+      double base_s = MedianSeconds(base_scan);
       Print(c, "file_write", "scan", "n/a", "read", base_scan, 0);
       for (const auto& [mode, runs] : scan) Print(c, "rill", "scan", "n/a", "mmap", runs, base_s);
     }

@@ -10,14 +10,17 @@
 //
 // Records are encoded into the open Kafka v2 batch of their partition at
 // once (their bytes need to live only during Send); a batch closes at
-// batch.size, after linger.ms, on Flush() or Close(), is compressed and
-// checksummed by the thread that closes it, and appended to the partition's
-// log. Every callback runs exactly once; the callbacks of one partition run
+// batch.size, after linger.ms, on Flush() or Close(), and is compressed,
+// checksummed and appended to the partition's log by the producer's I/O
+// thread. Every callback runs exactly once; the callbacks of one partition run
 // in offset order.
 //
 // Thread safety: Send, Flush and Metrics may be called from any number of
-// threads. Callbacks run on the thread that appended the batch (a sending
-// thread or the producer's linger thread) and must not block for long.
+// threads. Callbacks run on the producer's I/O thread (as Kafka's run on its
+// sender thread), or on a thread inside Flush() or Close() that appended
+// the batch itself; with BrokerOptions::background_threads = false there is
+// no I/O thread and the sending thread appends full batches itself.
+// Callbacks must not block for long, and must not call Flush or Close.
 // Errors (through the callback or the future): NotFound for a missing topic
 // or partition; InvalidArgument for a record larger than max.request.size
 // or a batch larger than the topic's max.message.bytes (naming both

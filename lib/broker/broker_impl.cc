@@ -1,6 +1,5 @@
 #include "lib/broker/broker_impl.h"
 
-#include <cstdlib>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -62,31 +61,11 @@ BrokerImpl::BrokerImpl(storage::FileSystem* fs, std::unique_ptr<storage::FileSys
       clock_(options.clock != nullptr ? options.clock : Clock::System()),
       store_(fs, dir_, options.read_only) {}
 
-namespace {
-
-// Debian 12 builds Abseil without NDEBUG, which turns on absl::Mutex's
-// deadlock detection: every lock then updates a global lock graph, which
-// cost the producer about a third of its time. rill turns it off once, when
-// the first broker opens, unless RILL_MUTEX_DEADLOCK_DETECTION=1 asks to keep
-// it (the test suite's debugging aid).
-void DisableDebugDeadlockDetection() {
-  static const bool done = [] {
-    const char* keep = std::getenv("RILL_MUTEX_DEADLOCK_DETECTION");
-    if (keep == nullptr || std::string(keep) != "1") {
-      absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-    }
-    return true;
-  }();
-  (void)done;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<BrokerImpl>> BrokerImpl::OpenOn(
     storage::FileSystem* fs, std::unique_ptr<storage::FileSystem> owned_fs, const std::string& dir,
     const BrokerOptions& options) {
   RILL_RETURN_IF_ERROR(options.default_topic.Validate());
-  DisableDebugDeadlockDetection();
   std::unique_ptr<BrokerImpl> broker(new BrokerImpl(fs, std::move(owned_fs), dir, options));
   RILL_RETURN_IF_ERROR(broker->Load());
   if (options.background_threads && !options.read_only) {
@@ -114,7 +93,7 @@ absl::Status BrokerImpl::Load() {
     return ToLogConfig(it != by_name.end() ? it->second.options : options_.default_topic);
   };
   RILL_ASSIGN_OR_RETURN(logs_, storage::LogManager::Open(lm));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   // Partition directories no topic file accounts for are what a crash in
   // the middle of a create, delete or CreatePartitions left: remove them.
   for (const auto& [topic, partition] : logs_->ListLogs()) {
@@ -124,7 +103,7 @@ absl::Status BrokerImpl::Load() {
     RILL_RETURN_IF_ERROR(logs_->DeleteLog(topic, partition));
   }
   for (auto& [name, record] : by_name) {
-    auto topic = std::make_unique<TopicImpl>(name, record.topic_id, record.options);
+    auto topic = std::make_shared<TopicImpl>(name, record.topic_id, record.options);
     for (int32_t p = 0; p < record.options.partitions; ++p) {
       storage::Log* log = logs_->GetLog(name, p);
       if (log == nullptr) {
@@ -134,7 +113,7 @@ absl::Status BrokerImpl::Load() {
         }
         RILL_ASSIGN_OR_RETURN(log, logs_->GetOrCreateLog(name, p, ToLogConfig(record.options)));
       }
-      topic->AddPartition(std::make_unique<PartitionImpl>(name, p, log));
+      topic->AddPartition(std::make_unique<PartitionImpl>(name, p, log), logs_->SharedLog(name, p));
     }
     topics_[name] = std::move(topic);
   }
@@ -150,9 +129,15 @@ absl::Status BrokerImpl::CheckWritable() const {
 }
 
 TopicImpl* BrokerImpl::topic_impl(const std::string& name) const {
-  absl::ReaderMutexLock lock(&mu_);
+  ReaderMutexLock lock(&mu_);
   auto it = topics_.find(name);
   return it == topics_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<TopicImpl> BrokerImpl::FindTopic(const std::string& name) const {
+  ReaderMutexLock lock(&mu_);
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second;
 }
 
 absl::Status BrokerImpl::ValidateNewTopic(const std::string& name, const TopicOptions& options) const {
@@ -179,16 +164,17 @@ absl::Status BrokerImpl::AddPartitions(TopicImpl* topic, int32_t total, const To
     RILL_ASSIGN_OR_RETURN(storage::Log* log,
                           logs_->GetOrCreateLog(topic->name(), p, ToLogConfig(options)));
     RILL_RETURN_IF_ERROR(store_.WritePartitionMetadata(log->dir(), topic->topic_id()));
-    topic->AddPartition(std::make_unique<PartitionImpl>(topic->name(), p, log));
+    topic->AddPartition(std::make_unique<PartitionImpl>(topic->name(), p, log),
+                        logs_->SharedLog(topic->name(), p));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<Topic*> BrokerImpl::CreateTopic(const std::string& name, const TopicOptions& options) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   RILL_RETURN_IF_ERROR(ValidateNewTopic(name, options));
-  auto topic = std::make_unique<TopicImpl>(name, TopicStore::NewTopicId(), options);
+  auto topic = std::make_shared<TopicImpl>(name, TopicStore::NewTopicId(), options);
   absl::Status s = AddPartitions(topic.get(), options.partitions, options);
   // The topic file is the commit point: written only once every partition exists.
   if (s.ok()) s = store_.Write({name, topic->topic_id(), options});
@@ -202,7 +188,7 @@ absl::StatusOr<Topic*> BrokerImpl::CreateTopic(const std::string& name, const To
 }
 
 absl::Status BrokerImpl::DeleteTopic(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   auto it = topics_.find(name);
   if (it == topics_.end()) {
@@ -212,13 +198,16 @@ absl::Status BrokerImpl::DeleteTopic(const std::string& name) {
   // left by a crash after it are removed at the next open.
   RILL_RETURN_IF_ERROR(store_.Remove(name));
   int32_t partitions = it->second->partition_count();
+  // Producers that still hold the topic see this and fail their sends;
+  // their appends meanwhile fail on the closed logs.
+  it->second->MarkDeleted();
   topics_.erase(it);
   for (int32_t p = 0; p < partitions; ++p) RILL_RETURN_IF_ERROR(logs_->DeleteLog(name, p));
   return absl::OkStatus();
 }
 
 std::vector<std::string> BrokerImpl::ListTopics() const {
-  absl::ReaderMutexLock lock(&mu_);
+  ReaderMutexLock lock(&mu_);
   std::vector<std::string> names;
   for (const auto& [name, topic] : topics_) names.push_back(name);
   return names;
@@ -247,7 +236,7 @@ absl::StatusOr<TopicDescription> BrokerImpl::DescribeTopic(const std::string& na
 }
 
 absl::Status BrokerImpl::CreatePartitions(const std::string& name, int32_t total) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   auto it = topics_.find(name);
   if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("Topic '", name, "' does not exist."));
@@ -271,7 +260,7 @@ absl::Status BrokerImpl::CreatePartitions(const std::string& name, int32_t total
 
 absl::Status BrokerImpl::AlterConfigs(const std::string& name,
                                       const std::map<std::string, std::string>& configs) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   auto it = topics_.find(name);
   if (it == topics_.end()) return absl::NotFoundError(absl::StrCat("Topic '", name, "' does not exist."));
@@ -294,7 +283,7 @@ absl::Status BrokerImpl::AlterConfigs(const std::string& name,
 
 absl::StatusOr<int64_t> BrokerImpl::AllocateProducerId() {
   constexpr int64_t kBlock = 1000;
-  absl::MutexLock lock(&id_mu_);
+  MutexLock lock(&id_mu_);
   if (next_producer_id_ < 0 || next_producer_id_ >= producer_id_block_end_) {
     std::string path = storage::JoinPath(dir_, ".producer-ids");
     int64_t start = 0;
@@ -316,7 +305,7 @@ absl::StatusOr<int64_t> BrokerImpl::AllocateProducerId() {
 }
 
 int64_t BrokerImpl::AddMaintenanceTask(std::function<void()> task) {
-  absl::MutexLock lock(&tasks_mu_);
+  MutexLock lock(&tasks_mu_);
   tasks_[next_task_] = std::move(task);
   return next_task_++;
 }
@@ -324,20 +313,20 @@ int64_t BrokerImpl::AddMaintenanceTask(std::function<void()> task) {
 void BrokerImpl::RemoveMaintenanceTask(int64_t handle) {
   // Holding tasks_mu_ while tasks run (Maintain) makes removal wait for a
   // running task, so its owner may be destroyed right after this returns.
-  absl::MutexLock lock(&tasks_mu_);
+  MutexLock lock(&tasks_mu_);
   tasks_.erase(handle);
 }
 
 absl::Status BrokerImpl::RunMaintenance() { return Maintain(/*force_retention=*/true); }
 
 absl::Status BrokerImpl::Maintain(bool force_retention) {
-  absl::MutexLock lock(&maintenance_mu_);
+  MutexLock lock(&maintenance_mu_);
   {
-    absl::ReaderMutexLock l(&mu_);
+    ReaderMutexLock l(&mu_);
     if (closed_ || options_.read_only) return absl::OkStatus();
   }
   {
-    absl::MutexLock tasks(&tasks_mu_);
+    MutexLock tasks(&tasks_mu_);
     for (auto& [handle, task] : tasks_) task();
   }
   int64_t now = clock_->NowMs();
@@ -347,9 +336,9 @@ absl::Status BrokerImpl::Maintain(bool force_retention) {
 }
 
 void BrokerImpl::MaintenanceLoop() {
-  absl::MutexLock lock(&thread_mu_);
+  MutexLock lock(&thread_mu_);
   while (!stop_thread_) {
-    thread_cv_.WaitWithTimeout(&thread_mu_, absl::Milliseconds(options_.maintenance_interval_ms));
+    thread_cv_.wait_for(thread_mu_, std::chrono::milliseconds(options_.maintenance_interval_ms));
     if (stop_thread_) break;
     thread_mu_.Unlock();
     Maintain(/*force_retention=*/false).IgnoreError();  // A failed log reports on its next use.
@@ -359,13 +348,13 @@ void BrokerImpl::MaintenanceLoop() {
 
 absl::Status BrokerImpl::Close() {
   {
-    absl::MutexLock lock(&thread_mu_);
+    MutexLock lock(&thread_mu_);
     stop_thread_ = true;
-    thread_cv_.SignalAll();
+    thread_cv_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
-  absl::MutexLock maintenance(&maintenance_mu_);
-  absl::MutexLock lock(&mu_);
+  MutexLock maintenance(&maintenance_mu_);
+  MutexLock lock(&mu_);
   if (closed_) return absl::OkStatus();
   closed_ = true;
   if (logs_ == nullptr) return absl::OkStatus();  // Open failed before the logs loaded.

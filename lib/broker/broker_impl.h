@@ -6,13 +6,15 @@
 // contract. Internal code (producers, consumers, tools) reaches partitions'
 // logs through TopicImpl / PartitionImpl.
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 #include "lib/broker/topic_impl.h"
 #include "lib/broker/topic_store.h"
 #include "lib/storage/file_system.h"
@@ -48,6 +50,9 @@ class BrokerImpl final : public Broker {
   const BrokerOptions& options() const override { return options_; }
 
   TopicImpl* topic_impl(const std::string& name) const;
+  // The topic with shared ownership, for clients that keep it across calls
+  // (it stays valid after DeleteTopic, marked deleted()); nullptr if none.
+  std::shared_ptr<TopicImpl> FindTopic(const std::string& name) const;
 
   // A producer id never handed out before in this data directory: ids are
   // reserved in blocks of 1000 in `<dir>/.producer-ids` (written
@@ -81,23 +86,23 @@ class BrokerImpl final : public Broker {
   std::unique_ptr<storage::LogManager> logs_;
   TopicStore store_;
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<TopicImpl>> topics_ ABSL_GUARDED_BY(mu_);
+  mutable Mutex mu_;
+  std::map<std::string, std::shared_ptr<TopicImpl>> topics_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
-  absl::Mutex maintenance_mu_;  // One maintenance pass at a time.
+  Mutex maintenance_mu_;  // One maintenance pass at a time.
   int64_t last_retention_ms_ ABSL_GUARDED_BY(maintenance_mu_) = 0;
 
-  absl::Mutex id_mu_;
+  Mutex id_mu_;
   int64_t next_producer_id_ ABSL_GUARDED_BY(id_mu_) = -1;
   int64_t producer_id_block_end_ ABSL_GUARDED_BY(id_mu_) = -1;
 
-  absl::Mutex tasks_mu_;
+  Mutex tasks_mu_;
   int64_t next_task_ ABSL_GUARDED_BY(tasks_mu_) = 0;
   std::map<int64_t, std::function<void()>> tasks_ ABSL_GUARDED_BY(tasks_mu_);
 
-  absl::Mutex thread_mu_;
-  absl::CondVar thread_cv_;
+  Mutex thread_mu_;
+  std::condition_variable_any thread_cv_;
   bool stop_thread_ ABSL_GUARDED_BY(thread_mu_) = false;
   std::thread thread_;
 };

@@ -16,7 +16,7 @@ int32_t DefaultPartitioner::NextSticky(int32_t current, int32_t partition_count)
 int32_t DefaultPartitioner::Partition(absl::string_view topic, std::optional<absl::string_view> key,
                                       int32_t partition_count) {
   if (key && !ignore_keys_) return PartitionForKey(*key, partition_count);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Sticky& s = sticky_[topic];
   if (s.partition < 0 || s.partition_count != partition_count) {
     s.partition = NextSticky(-1, partition_count);
@@ -27,7 +27,7 @@ int32_t DefaultPartitioner::Partition(absl::string_view topic, std::optional<abs
 }
 
 void DefaultPartitioner::OnBatchClosed(absl::string_view topic, int32_t partition, size_t bytes) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = sticky_.find(topic);
   if (it == sticky_.end() || it->second.partition != partition) return;
   // KIP-794: switch once batch.size bytes went to the sticky partition.

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 #include "rill/producer.h"
 
 namespace rill::client {
@@ -38,7 +38,7 @@ class DefaultPartitioner final : public Partitioner {
 
   const int32_t batch_size_;
   const bool ignore_keys_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Sticky> sticky_ ABSL_GUARDED_BY(mu_);
 };

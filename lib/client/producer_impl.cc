@@ -55,7 +55,8 @@ Producer::Impl::Impl(Broker* broker, const ProducerOptions& options)
       broker_impl_(static_cast<broker::BrokerImpl*>(broker)),
       options_(options),
       clock_(broker->clock()),
-      started_ms_(broker->clock()->NowMs()) {
+      started_ms_(broker->clock()->NowMs()),
+      use_io_thread_(broker->options().background_threads) {
   config_status_ = ValidateOptions(options_);
   // Kafka 3.x: idempotence needs acks=all; left at its default it is turned
   // off for other acks rather than failing.
@@ -76,7 +77,7 @@ Producer::Impl::Impl(Broker* broker, const ProducerOptions& options)
     partitioner_ = default_partitioner_.get();
   }
   if (broker->options().background_threads) {
-    linger_thread_ = std::thread([this] { LingerLoop(); });
+    io_thread_ = std::thread([this] { IoLoop(); });
   } else {
     maintenance_handle_ = broker_impl_->AddMaintenanceTask([this] { CloseExpiredBatches(false); });
   }
@@ -88,9 +89,9 @@ void Producer::Impl::Fail(SendCallback& callback, const absl::Status& status) {
   if (callback) callback(status);
 }
 
-absl::StatusOr<int32_t> Producer::Impl::ChoosePartition(broker::TopicImpl* topic,
+absl::StatusOr<int32_t> Producer::Impl::ChoosePartition(TopicEntry* entry,
                                                         const ProducerRecord& record) {
-  int32_t count = topic->partition_count();
+  int32_t count = entry->topic->partition_count_relaxed();
   if (record.partition) {
     if (*record.partition < 0 || *record.partition >= count) {
       return absl::NotFoundError(absl::StrCat("Invalid partition given with record: ", *record.partition,
@@ -99,6 +100,8 @@ absl::StatusOr<int32_t> Producer::Impl::ChoosePartition(broker::TopicImpl* topic
     }
     return *record.partition;
   }
+  // The built-in partitioner has one answer for one partition: skip hashing.
+  if (count == 1 && partitioner_ == default_partitioner_.get()) return 0;
   int32_t p = partitioner_->Partition(record.topic, record.key, count);
   if (p < 0 || p >= count) {
     return absl::InternalError(absl::StrCat("partitioner chose partition ", p, " of ", count));
@@ -106,20 +109,75 @@ absl::StatusOr<int32_t> Producer::Impl::ChoosePartition(broker::TopicImpl* topic
   return p;
 }
 
-absl::StatusOr<Producer::Impl::PartitionQueue*> Producer::Impl::QueueFor(const std::string& topic,
-                                                                         int32_t partition) {
-  absl::MutexLock lock(&queues_mu_);
-  auto& slot = queues_[{topic, partition}];
-  if (slot == nullptr) {
-    broker::TopicImpl* t = broker_impl_->topic_impl(topic);
-    broker::PartitionImpl* p = t == nullptr ? nullptr : t->partition_impl(partition);
-    if (p == nullptr) return absl::NotFoundError(absl::StrCat("partition ", topic, "-", partition, " does not exist"));
-    slot = std::make_unique<PartitionQueue>();
-    slot->topic = topic;
-    slot->partition = partition;
-    slot->target = p;
+absl::StatusOr<Producer::Impl::TopicEntry*> Producer::Impl::TopicFor(const std::string& name) {
+  TopicEntry* entry = last_topic_.load(std::memory_order_acquire);
+  if (entry != nullptr && entry->name == name && !entry->topic->deleted()) return entry;
+  return TopicForSlow(name);
+}
+
+absl::StatusOr<Producer::Impl::TopicEntry*> Producer::Impl::TopicForSlow(const std::string& name) {
+  std::unique_lock<std::mutex> lock(registry_mu_);
+  auto it = topics_.find(name);
+  if (it != topics_.end() && !it->second->topic->deleted()) {
+    last_topic_.store(it->second.get(), std::memory_order_release);
+    return it->second.get();
   }
+  std::shared_ptr<broker::TopicImpl> topic = broker_impl_->FindTopic(name);
+  if (topic == nullptr && broker_->options().auto_create_topics_enable) {
+    lock.unlock();
+    broker_->CreateTopic(name).IgnoreError();  // Lost a race to another creator: fine.
+    lock.lock();
+    topic = broker_impl_->FindTopic(name);
+  }
+  if (topic == nullptr || topic->deleted()) {
+    return absl::NotFoundError(absl::StrCat("Topic ", name, " not present in metadata."));
+  }
+  std::unique_ptr<TopicEntry>& slot = topics_[name];
+  if (slot != nullptr && slot->topic == topic) {  // Another thread got here first.
+    last_topic_.store(slot.get(), std::memory_order_release);
+    return slot.get();
+  }
+  // The topic was deleted (and maybe created again): its old entry may still
+  // be in use by a concurrent Send, so it is retired, not freed.
+  if (slot != nullptr) retired_topics_.push_back(std::move(slot));
+  slot = std::make_unique<TopicEntry>();
+  slot->name = name;
+  slot->topic = std::move(topic);
+  last_topic_.store(slot.get(), std::memory_order_release);
   return slot.get();
+}
+
+absl::StatusOr<Producer::Impl::PartitionQueue*> Producer::Impl::QueueFor(TopicEntry* entry,
+                                                                         int32_t partition) {
+  const std::vector<PartitionQueue*>* table = entry->queues.load(std::memory_order_acquire);
+  if (table != nullptr && partition < static_cast<int32_t>(table->size()) &&
+      (*table)[partition] != nullptr) {
+    return (*table)[partition];
+  }
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  table = entry->queues.load(std::memory_order_acquire);
+  if (table != nullptr && partition < static_cast<int32_t>(table->size()) &&
+      (*table)[partition] != nullptr) {
+    return (*table)[partition];
+  }
+  broker::PartitionImpl* target = entry->topic->partition_impl(partition);
+  if (target == nullptr) {
+    return absl::NotFoundError(absl::StrCat("partition ", entry->name, "-", partition, " does not exist"));
+  }
+  auto q = std::make_unique<PartitionQueue>();
+  q->topic = entry->name;
+  q->partition = partition;
+  q->target = target;
+  // Tables are copied, not changed in place: a concurrent reader keeps the
+  // old one, which stays allocated until the producer goes.
+  auto grown = std::make_unique<std::vector<PartitionQueue*>>();
+  if (table != nullptr) *grown = *table;
+  if (static_cast<int32_t>(grown->size()) <= partition) grown->resize(partition + 1, nullptr);
+  (*grown)[partition] = q.get();
+  entry->queues.store(grown.get(), std::memory_order_release);
+  queue_tables_.push_back(std::move(grown));
+  queues_.push_back(std::move(q));
+  return queues_.back().get();
 }
 
 absl::Status Producer::Impl::ReserveMemory(int64_t bytes) {
@@ -132,12 +190,12 @@ absl::Status Producer::Impl::ReserveMemory(int64_t bytes) {
   };
   if (try_reserve()) return absl::OkStatus();  // The usual case: no lock.
   // buffer.memory is full: wait for batches to complete, up to max.block.ms.
-  absl::MutexLock lock(&memory_mu_);
+  std::unique_lock<std::mutex> lock(memory_mu_);
   memory_waiters_.fetch_add(1, std::memory_order_seq_cst);
-  absl::Time deadline = absl::Now() + absl::Milliseconds(options_.max_block_ms);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_block_ms);
   bool reserved = try_reserve();
   while (!reserved) {
-    bool timed_out = memory_cv_.WaitWithDeadline(&memory_mu_, deadline);
+    bool timed_out = memory_cv_.wait_until(lock, deadline) == std::cv_status::timeout;
     reserved = try_reserve();
     if (timed_out) break;
   }
@@ -149,12 +207,13 @@ absl::Status Producer::Impl::ReserveMemory(int64_t bytes) {
 }
 
 void Producer::Impl::ReleaseMemory(int64_t bytes) {
+  if (bytes == 0) return;
   // seq_cst on both sides (Dekker): a waiter either sees the freed bytes or
   // is seen here and signalled under memory_mu_.
   memory_used_.fetch_sub(bytes, std::memory_order_seq_cst);
   if (memory_waiters_.load(std::memory_order_seq_cst) > 0) {
-    absl::MutexLock lock(&memory_mu_);
-    memory_cv_.SignalAll();
+    std::lock_guard<std::mutex> lock(memory_mu_);
+    memory_cv_.notify_all();
   }
 }
 
@@ -168,20 +227,32 @@ format::BatchOptions Producer::Impl::BatchOptionsFor(broker::TopicImpl* topic) c
   return b;
 }
 
+std::unique_ptr<Producer::Impl::Batch> Producer::Impl::NewBatch(PartitionQueue* q) {
+  {
+    std::lock_guard<std::mutex> lock(q->mu);
+    if (q->spare != nullptr) return std::move(q->spare);
+  }
+  return std::make_unique<Batch>();
+}
+
+void Producer::Impl::Recycle(PartitionQueue* q, std::unique_ptr<Batch> batch) {
+  batch->records.clear();
+  batch->reserved_bytes = 0;
+  std::lock_guard<std::mutex> lock(q->mu);
+  // One spare per partition keeps the builder's buffer and the record
+  // vector warm without holding memory for idle partitions beyond a batch.
+  if (q->spare == nullptr) q->spare = std::move(batch);
+}
+
 void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
   if (!config_status_.ok()) return Fail(callback, config_status_);
-  if (closed_.load()) {
+  if (closed_.load(std::memory_order_relaxed)) {
     return Fail(callback, absl::FailedPreconditionError("Cannot send after the producer is closed."));
   }
-  broker::TopicImpl* topic = broker_impl_->topic_impl(record.topic);
-  if (topic == nullptr && broker_->options().auto_create_topics_enable) {
-    broker_->CreateTopic(record.topic).IgnoreError();  // Lost a race to another creator: fine.
-    topic = broker_impl_->topic_impl(record.topic);
-  }
-  if (topic == nullptr) {
-    return Fail(callback, absl::NotFoundError(absl::StrCat("Topic ", record.topic, " not present in metadata.")));
-  }
-  absl::StatusOr<int32_t> partition = ChoosePartition(topic, record);
+  absl::StatusOr<TopicEntry*> entry = TopicFor(record.topic);
+  if (!entry.ok()) return Fail(callback, entry.status());
+  broker::TopicImpl* topic = (*entry)->topic.get();
+  absl::StatusOr<int32_t> partition = ChoosePartition(*entry, record);
   if (!partition.ok()) return Fail(callback, partition.status());
   absl::InlinedVector<format::Header, 4> headers;
   for (const Header& h : record.headers) headers.push_back({h.key, h.value});
@@ -198,66 +269,88 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
         "The message is ", size, " bytes when serialized which is larger than the total memory buffer "
         "you have configured with the buffer.memory configuration (", options_.buffer_memory, ").")));
   }
-  if (absl::Status s = ReserveMemory(size); !s.ok()) return Fail(callback, s);
-  absl::StatusOr<PartitionQueue*> queue = QueueFor(record.topic, *partition);
-  if (!queue.ok()) {
-    ReleaseMemory(size);
-    return Fail(callback, queue.status());
-  }
+  absl::StatusOr<PartitionQueue*> queue = QueueFor(*entry, *partition);
+  if (!queue.ok()) return Fail(callback, queue.status());
   PartitionQueue* q = *queue;
-  int64_t timestamp = record.timestamp.value_or(clock_->NowMs());
-  size_t limit = static_cast<size_t>(std::min<int64_t>(options_.batch_size, topic->max_message_bytes()));
-  bool ready = false, new_batch = false;
-  {
-    absl::MutexLock lock(&q->mu);
+  const int64_t now = clock_->NowMs();
+  const int64_t timestamp = record.timestamp.value_or(now);
+  const size_t limit =
+      static_cast<size_t>(std::min<int64_t>(options_.batch_size, topic->max_message_bytes()));
+  // buffer.memory is reserved per batch, as Kafka's BufferPool does: a new
+  // batch takes max(batch.size, record) bytes (at most buffer.memory), and a
+  // batch that outgrows its reservation (batch.size above buffer.memory)
+  // takes the shortfall. Reserving may block, so it happens outside the
+  // queue lock, and the queue is looked at again afterwards; `held` is what
+  // this Send reserved and has not yet handed to a batch.
+  const int64_t record_bytes = size - static_cast<int64_t>(format::kBatchHeaderBytes);
+  std::unique_ptr<Batch> fresh;
+  int64_t held = 0;
+  bool ready = false, opened = false;
+  std::unique_lock<std::mutex> lock(q->mu);
+  while (true) {
     if (q->open != nullptr && !q->open->records.empty() &&
-        q->open->builder.uncompressed_bytes() + static_cast<size_t>(size) > limit) {
+        q->open->builder.uncompressed_bytes() + static_cast<size_t>(record_bytes) > limit) {
       CloseOpenBatch(q);
       ready = true;
     }
+    int64_t reserve = 0;
+    bool need_batch = false;
+    if (q->open == nullptr && fresh != nullptr) {
+      fresh->builder.Reset(BatchOptionsFor(topic));
+      fresh->created_ms = now;
+      q->open = std::move(fresh);
+      opened = true;
+    }
     if (q->open == nullptr) {
-      q->open = std::make_unique<Batch>();
-      q->open->builder.Reset(BatchOptionsFor(topic));
-      q->open->created_ms = clock_->NowMs();
-      new_batch = true;
-    }
-    absl::Status s = q->open->builder.Append(timestamp, record.key, record.value, headers);
-    if (!s.ok()) {
-      ReleaseMemory(size);
-      // Unlock before running user code.
-      q->mu.Unlock();
-      Fail(callback, s);
-      q->mu.Lock();
+      fresh = std::move(q->spare);
+      need_batch = fresh == nullptr;
+      reserve = std::min(std::max<int64_t>(options_.batch_size, size), options_.buffer_memory);
     } else {
-      q->open->records.push_back({std::move(callback), timestamp,
-                                  record.key ? static_cast<int32_t>(record.key->size()) : -1,
-                                  record.value ? static_cast<int32_t>(record.value->size()) : -1});
-      q->open->reserved_bytes += size;
+      q->open->reserved_bytes += held;
+      held = 0;
+      int64_t needed = static_cast<int64_t>(q->open->builder.uncompressed_bytes()) + record_bytes;
+      if (needed <= q->open->reserved_bytes) break;
+      reserve = needed - q->open->reserved_bytes;
     }
-    if (q->open->builder.uncompressed_bytes() >= limit || options_.linger_ms == 0) {
-      if (!q->open->records.empty()) {
-        CloseOpenBatch(q);
-        ready = true;
-      }
+    lock.unlock();
+    if (need_batch) fresh = std::make_unique<Batch>();
+    absl::Status reserved = ReserveMemory(reserve);
+    if (!reserved.ok()) {
+      if (fresh != nullptr) Recycle(q, std::move(fresh));
+      if (ready) MarkReady(q);
+      return Fail(callback, reserved);
     }
+    held += reserve;
+    lock.lock();
   }
-  if (ready) Drain(q);
-  if (new_batch && options_.linger_ms > 0) {
-    absl::MutexLock lock(&linger_mu_);
-    linger_cv_.Signal();
+  absl::Status appended = q->open->builder.Append(timestamp, record.key, record.value, headers);
+  if (appended.ok()) {
+    q->open->records.push_back({std::move(callback), timestamp,
+                                record.key ? static_cast<int32_t>(record.key->size()) : -1,
+                                record.value ? static_cast<int32_t>(record.value->size()) : -1});
   }
+  if (!q->open->records.empty() &&
+      (q->open->builder.uncompressed_bytes() >= limit || options_.linger_ms == 0)) {
+    CloseOpenBatch(q);
+    ready = true;
+  }
+  lock.unlock();
+  if (fresh != nullptr) Recycle(q, std::move(fresh));  // Another Send opened a batch meanwhile.
+  if (!appended.ok()) Fail(callback, appended);
+  if (ready) MarkReady(q);
+  if (opened && options_.linger_ms > 0) WakeForLinger();
 }
 
 void Producer::Impl::CloseOpenBatch(PartitionQueue* q) {
   std::unique_ptr<Batch> batch = std::move(q->open);
-  batch->ticket = ++q->closed_count;
+  ++q->closed_count;
   partitioner_->OnBatchClosed(q->topic, q->partition, batch->builder.uncompressed_bytes());
   q->closed.push_back(std::move(batch));
 }
 
 void Producer::Impl::Drain(PartitionQueue* q) {
   {
-    absl::MutexLock lock(&q->mu);
+    std::lock_guard<std::mutex> lock(q->mu);
     if (q->draining) return;  // The draining thread will append ours too.
     q->draining = true;
   }
@@ -265,7 +358,7 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     std::unique_ptr<Batch> batch;
     int32_t base_sequence = 0;
     {
-      absl::MutexLock lock(&q->mu);
+      std::lock_guard<std::mutex> lock(q->mu);
       if (q->closed.empty()) {
         q->draining = false;
         return;
@@ -280,15 +373,13 @@ void Producer::Impl::Drain(PartitionQueue* q) {
         q->next_sequence = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
       }
     }
-    bool ok = true;
     absl::StatusOr<MutableByteSpan> built = batch->builder.Build();
     absl::StatusOr<storage::AppendInfo> info =
         built.ok() ? q->target->Append(*built, storage::AppendOrigin::kClient, /*validate_records=*/false)
                    : absl::StatusOr<storage::AppendInfo>(built.status());
     if (!info.ok()) {
-      ok = false;
       if (producer_id_ >= 0) {
-        absl::MutexLock lock(&q->mu);
+        std::lock_guard<std::mutex> lock(q->mu);
         q->next_sequence = base_sequence;  // Not appended: the numbers are free again.
       }
     } else {
@@ -297,74 +388,149 @@ void Producer::Impl::Drain(PartitionQueue* q) {
                                     std::memory_order_relaxed);
       batches_sent_.fetch_add(1, std::memory_order_relaxed);
     }
-    (void)ok;
     Complete(*q, batch.get(), info);
     ReleaseMemory(batch->reserved_bytes);
-    absl::MutexLock lock(&q->mu);
+    Recycle(q, std::move(batch));
+    std::lock_guard<std::mutex> lock(q->mu);
     ++q->completed_count;
-    q->completed_cv.SignalAll();
+    q->completed_cv.notify_all();
   }
 }
 
 void Producer::Impl::Complete(const PartitionQueue& q, Batch* batch,
                               const absl::StatusOr<storage::AppendInfo>& info) {
-  bool acks_none = options_.acks == Acks::kNone;
-  int64_t i = 0;
-  for (PendingRecord& r : batch->records) {
-    if (!info.ok() && !acks_none) {
-      records_failed_.fetch_add(1, std::memory_order_relaxed);
+  const int64_t count = static_cast<int64_t>(batch->records.size());
+  if (!info.ok() && options_.acks != Acks::kNone) {
+    records_failed_.fetch_add(count, std::memory_order_relaxed);
+    for (PendingRecord& r : batch->records) {
       if (r.callback) r.callback(info.status());
-      continue;
     }
-    records_sent_.fetch_add(1, std::memory_order_relaxed);
-    if (!r.callback) {
-      ++i;
-      continue;
-    }
-    RecordMetadata md;
-    md.topic = q.topic;
-    md.partition = q.partition;
+    return;
+  }
+  records_sent_.fetch_add(count, std::memory_order_relaxed);
+  // One metadata object for the whole batch: the topic is copied once, and
+  // each callback sees its own offset, timestamp and sizes.
+  absl::StatusOr<RecordMetadata> md{RecordMetadata{}};
+  md->topic = q.topic;
+  md->partition = q.partition;
+  const bool acks_none = options_.acks == Acks::kNone;
+  const int64_t append_time = info.ok() ? info->log_append_time_ms : -1;
+  for (int64_t i = 0; i < count; ++i) {
+    PendingRecord& r = batch->records[i];
+    if (!r.callback) continue;
     // acks=0: Kafka reports offset -1 (the producer never hears back).
-    md.offset = acks_none ? -1 : info->first_offset + i;
-    md.timestamp = info.ok() && info->log_append_time_ms >= 0 ? info->log_append_time_ms : r.timestamp;
-    md.serialized_key_size = r.key_size;
-    md.serialized_value_size = r.value_size;
+    md->offset = acks_none ? -1 : info->first_offset + i;
+    md->timestamp = append_time >= 0 ? append_time : r.timestamp;
+    md->serialized_key_size = r.key_size;
+    md->serialized_value_size = r.value_size;
     r.callback(md);
-    ++i;
   }
 }
 
 std::vector<Producer::Impl::PartitionQueue*> Producer::Impl::AllQueues() {
-  absl::MutexLock lock(&queues_mu_);
+  std::lock_guard<std::mutex> lock(registry_mu_);
   std::vector<PartitionQueue*> out;
-  for (auto& [key, q] : queues_) out.push_back(q.get());
+  out.reserve(queues_.size());
+  for (auto& q : queues_) out.push_back(q.get());
   return out;
 }
 
-void Producer::Impl::CloseExpiredBatches(bool all) {
+int64_t Producer::Impl::CloseExpiredBatches(bool all) {
   int64_t now = clock_->NowMs();
+  int64_t next_expiry = -1;
   for (PartitionQueue* q : AllQueues()) {
     bool ready = false;
     {
-      absl::MutexLock lock(&q->mu);
-      if (q->open != nullptr && !q->open->records.empty() &&
-          (all || now - q->open->created_ms >= options_.linger_ms)) {
-        CloseOpenBatch(q);
-        ready = true;
+      std::lock_guard<std::mutex> lock(q->mu);
+      if (q->open != nullptr && !q->open->records.empty()) {
+        int64_t expiry = q->open->created_ms + options_.linger_ms;
+        if (all || now >= expiry) {
+          CloseOpenBatch(q);
+          ready = true;
+        } else if (next_expiry < 0 || expiry < next_expiry) {
+          next_expiry = expiry;
+        }
       }
     }
     if (ready) Drain(q);
   }
+  return next_expiry;
 }
 
-void Producer::Impl::LingerLoop() {
-  absl::MutexLock lock(&linger_mu_);
-  while (!stop_linger_) {
-    linger_cv_.WaitWithTimeout(&linger_mu_, absl::Milliseconds(std::max<int64_t>(options_.linger_ms, 1)));
-    if (stop_linger_) break;
-    linger_mu_.Unlock();
-    CloseExpiredBatches(false);
-    linger_mu_.Lock();
+void Producer::Impl::MarkReady(PartitionQueue* q) {
+  if (!use_io_thread_) return Drain(q);
+  std::lock_guard<std::mutex> lock(io_mu_);
+  if (!q->in_ready) {
+    q->in_ready = true;
+    ready_.push_back(q);
+    ready_size_.store(ready_.size(), std::memory_order_release);
+  }
+  if (io_waiting_) io_cv_.notify_one();
+}
+
+void Producer::Impl::WakeForLinger() {
+  if (!use_io_thread_) return;
+  // Only an I/O thread asleep with no batch to time needs waking: otherwise
+  // it already wakes no later than this new batch expires (all batches
+  // linger alike).
+  if (!linger_idle_.load(std::memory_order_seq_cst)) return;
+  if (!linger_idle_.exchange(false, std::memory_order_seq_cst)) return;
+  std::lock_guard<std::mutex> lock(io_mu_);
+  if (io_waiting_) io_cv_.notify_one();
+}
+
+void Producer::Impl::IoLoop() {
+  // Batches opened after a scan of the open batches expire no earlier than
+  // scan time + linger.ms, so until `next_check` nothing needs a scan.
+  int64_t next_check = 0;
+  bool busy = false;  // Drained something since the last sleep.
+  std::unique_lock<std::mutex> lock(io_mu_);
+  while (!stop_io_) {
+    if (!ready_.empty()) {
+      PartitionQueue* q = ready_.front();
+      ready_.pop_front();
+      ready_size_.store(ready_.size(), std::memory_order_release);
+      q->in_ready = false;
+      lock.unlock();
+      Drain(q);
+      busy = true;
+      lock.lock();
+      continue;
+    }
+    lock.unlock();
+    bool nothing_open = false;
+    int64_t now = clock_->NowMs();
+    if (now >= next_check) {
+      // Idle first, then scan (both seq_cst): a Send that opens a batch the
+      // scan misses is guaranteed to see linger_idle_ set and wake us.
+      linger_idle_.store(true, std::memory_order_seq_cst);
+      int64_t expiry = CloseExpiredBatches(false);
+      nothing_open = expiry < 0;
+      next_check = nothing_open ? now + options_.linger_ms : expiry;
+      if (!nothing_open) linger_idle_.store(false, std::memory_order_seq_cst);
+    }
+    if (busy) {
+      // A sender producing flat out closes its next batch within
+      // microseconds: waiting for it here costs less than the futex wake
+      // that sleeping would need.
+      for (int i = 0; i < kIoSpinIterations && ready_size_.load(std::memory_order_acquire) == 0; ++i) {
+        CpuRelax();
+      }
+      busy = false;
+    }
+    lock.lock();
+    if (stop_io_ || !ready_.empty()) continue;
+    io_waiting_ = true;
+    if (nothing_open) {
+      io_cv_.wait(lock, [&] {
+        return stop_io_ || !ready_.empty() || !linger_idle_.load(std::memory_order_seq_cst);
+      });
+    } else {
+      int64_t wait_ms = std::max<int64_t>(next_check - clock_->NowMs(), 1);
+      io_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                      [&] { return stop_io_ || !ready_.empty(); });
+    }
+    io_waiting_ = false;
   }
 }
 
@@ -373,16 +539,17 @@ void Producer::Impl::Flush() {
   for (PartitionQueue* q : AllQueues()) {
     uint64_t target;
     {
-      absl::MutexLock lock(&q->mu);
+      std::lock_guard<std::mutex> lock(q->mu);
       if (q->open != nullptr && !q->open->records.empty()) CloseOpenBatch(q);
       target = q->closed_count;
+      if (q->completed_count >= target) continue;
     }
     Drain(q);
     targets.emplace_back(q, target);
   }
   for (auto& [q, target] : targets) {
-    absl::MutexLock lock(&q->mu);
-    while (q->completed_count < target) q->completed_cv.Wait(&q->mu);
+    std::unique_lock<std::mutex> lock(q->mu);
+    q->completed_cv.wait(lock, [&, target = target] { return q->completed_count >= target; });
   }
 }
 
@@ -390,11 +557,11 @@ absl::Status Producer::Impl::Close(absl::Duration timeout) {
   (void)timeout;  // Appends are local and bounded: Close always completes them.
   if (closed_.exchange(true)) return absl::OkStatus();
   {
-    absl::MutexLock lock(&linger_mu_);
-    stop_linger_ = true;
-    linger_cv_.SignalAll();
+    std::lock_guard<std::mutex> lock(io_mu_);
+    stop_io_ = true;
+    io_cv_.notify_all();
   }
-  if (linger_thread_.joinable()) linger_thread_.join();
+  if (io_thread_.joinable()) io_thread_.join();
   if (maintenance_handle_ >= 0) broker_impl_->RemoveMaintenanceTask(maintenance_handle_);
   Flush();
   return absl::OkStatus();

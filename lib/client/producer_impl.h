@@ -7,21 +7,33 @@
 // linger timer, and the drain that builds (compresses, checksums) and
 // appends batches and runs callbacks in offset order.
 //
-// Locking: `queues_mu_` guards the queue map; each PartitionQueue's `mu`
-// guards its batches; `memory_mu_` the buffer accounting. Callbacks run with
-// no lock held. One thread at a time drains a queue (`draining`), which is
-// what keeps a partition's callbacks in offset order.
+// Sending threads only encode: the I/O thread (Kafka's sender thread)
+// checksums, appends and runs callbacks, so on a multi-core machine the two
+// halves of producing overlap.
+//
+// The Send hot path takes one lock, its partition queue's: topics and queues
+// are found through lock-free caches (`last_topic_`, TopicEntry::queues)
+// whose entries live as long as the producer; buffer.memory is reserved per
+// batch, not per record, as Kafka's BufferPool does; the linger thread is
+// woken only when it sleeps with nothing to time.
+//
+// Locking: `registry_mu_` guards the topic and queue registries; each
+// PartitionQueue's `mu` guards its batches; `io_mu_` the I/O thread's ready
+// list; `memory_mu_` only the waits for buffer memory. Callbacks run with no lock held. One thread at a time
+// drains a queue (`draining`), which keeps a partition's callbacks in offset
+// order. std::mutex rather than absl::Mutex: TSan understands it.
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/broker/broker_impl.h"
 #include "lib/client/default_partitioner.h"
 #include "lib/format/record_batch_builder.h"
@@ -55,33 +67,54 @@ class Producer::Impl {
     std::vector<PendingRecord> records;
     int64_t created_ms = 0;
     int64_t reserved_bytes = 0;  // buffer.memory held by this batch.
-    uint64_t ticket = 0;         // Position in its queue's close order.
   };
   struct PartitionQueue {
     std::string topic;
     int32_t partition = 0;
+    // Valid while the TopicEntry that made this queue holds its topic,
+    // i.e. as long as the producer.
     broker::PartitionImpl* target = nullptr;
-    absl::Mutex mu;
-    std::unique_ptr<Batch> open ABSL_GUARDED_BY(mu);
-    std::deque<std::unique_ptr<Batch>> closed ABSL_GUARDED_BY(mu);
-    bool draining ABSL_GUARDED_BY(mu) = false;
-    int32_t next_sequence ABSL_GUARDED_BY(mu) = 0;
-    uint64_t closed_count ABSL_GUARDED_BY(mu) = 0;     // Batches ever closed.
-    uint64_t completed_count ABSL_GUARDED_BY(mu) = 0;  // Batches whose callbacks ran.
-    absl::CondVar completed_cv;
+    std::mutex mu;
+    std::unique_ptr<Batch> open;                // Guarded by mu.
+    std::deque<std::unique_ptr<Batch>> closed;  // Guarded by mu.
+    std::unique_ptr<Batch> spare;               // A recycled batch; guarded by mu.
+    bool draining = false;                      // Guarded by mu.
+    int32_t next_sequence = 0;                  // Guarded by mu.
+    uint64_t closed_count = 0;                  // Batches ever closed; guarded by mu.
+    uint64_t completed_count = 0;               // Batches whose callbacks ran; guarded by mu.
+    std::condition_variable completed_cv;
+    bool in_ready = false;                      // On the I/O thread's list; guarded by io_mu_.
+  };
+  // A topic as this producer knows it. Entries are never freed before the
+  // producer (a deleted topic's entry is retired, not destroyed), so a
+  // pointer read from a cache stays valid.
+  struct TopicEntry {
+    std::string name;
+    std::shared_ptr<broker::TopicImpl> topic;
+    // Queues by partition; replaced (never mutated) under registry_mu_.
+    std::atomic<const std::vector<PartitionQueue*>*> queues{nullptr};
   };
 
-  absl::StatusOr<PartitionQueue*> QueueFor(const std::string& topic, int32_t partition);
-  absl::StatusOr<int32_t> ChoosePartition(broker::TopicImpl* topic, const ProducerRecord& record);
+  absl::StatusOr<TopicEntry*> TopicFor(const std::string& name);
+  absl::StatusOr<TopicEntry*> TopicForSlow(const std::string& name);
+  absl::StatusOr<PartitionQueue*> QueueFor(TopicEntry* entry, int32_t partition);
+  absl::StatusOr<int32_t> ChoosePartition(TopicEntry* entry, const ProducerRecord& record);
   absl::Status ReserveMemory(int64_t bytes);
   void ReleaseMemory(int64_t bytes);
   format::BatchOptions BatchOptionsFor(broker::TopicImpl* topic) const;
-  void CloseOpenBatch(PartitionQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu);
+  std::unique_ptr<Batch> NewBatch(PartitionQueue* q);
+  void CloseOpenBatch(PartitionQueue* q);  // REQUIRES: q->mu held.
   void Drain(PartitionQueue* q);
-  void AppendBatch(PartitionQueue* q, Batch* batch);
   void Complete(const PartitionQueue& q, Batch* batch, const absl::StatusOr<storage::AppendInfo>& info);
-  void CloseExpiredBatches(bool all);
-  void LingerLoop();
+  void Recycle(PartitionQueue* q, std::unique_ptr<Batch> batch);
+  // Closes open batches older than linger.ms (all with `all`); returns the
+  // clock time at which the oldest batch left open expires, or -1.
+  int64_t CloseExpiredBatches(bool all);
+  // Hands a queue with closed batches to the I/O thread (drains it inline
+  // when the broker runs no background threads).
+  void MarkReady(PartitionQueue* q);
+  void WakeForLinger();
+  void IoLoop();
   std::vector<PartitionQueue*> AllQueues();
   static void Fail(SendCallback& callback, const absl::Status& status);
 
@@ -96,26 +129,49 @@ class Producer::Impl {
   int16_t producer_epoch_ = -1;
   const int64_t started_ms_;
 
-  absl::Mutex queues_mu_;
-  absl::flat_hash_map<std::pair<std::string, int32_t>, std::unique_ptr<PartitionQueue>> queues_
-      ABSL_GUARDED_BY(queues_mu_);
+  // The topic of the last slow lookup: most producers send to one topic.
+  std::atomic<TopicEntry*> last_topic_{nullptr};
+  std::mutex registry_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<TopicEntry>> topics_;  // Guarded by registry_mu_.
+  std::vector<std::unique_ptr<TopicEntry>> retired_topics_;               // Guarded by registry_mu_.
+  std::vector<std::unique_ptr<const std::vector<PartitionQueue*>>> queue_tables_;  // Guarded by registry_mu_.
+  std::vector<std::unique_ptr<PartitionQueue>> queues_;                  // Guarded by registry_mu_.
 
   // buffer.memory in use; memory_mu_ and memory_cv_ only for Sends that
   // must wait for room, counted in memory_waiters_.
   std::atomic<int64_t> memory_used_{0};
   std::atomic<int> memory_waiters_{0};
-  absl::Mutex memory_mu_;
-  absl::CondVar memory_cv_;
+  std::mutex memory_mu_;
+  std::condition_variable memory_cv_;
 
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> records_sent_{0}, records_failed_{0}, bytes_sent_{0}, batches_sent_{0};
   std::atomic<int64_t> uncompressed_bytes_{0};
 
   int64_t maintenance_handle_ = -1;
-  absl::Mutex linger_mu_;
-  absl::CondVar linger_cv_;
-  bool stop_linger_ ABSL_GUARDED_BY(linger_mu_) = false;
-  std::thread linger_thread_;
+  // The I/O thread (Kafka's sender thread): it appends closed batches and
+  // runs their callbacks, and closes batches whose linger.ms passed, so a
+  // sending thread only encodes records. It sleeps until a queue is ready,
+  // the oldest open batch expires, or, with none open, a Send opens one
+  // (`linger_idle_`). Without background threads, Sends drain inline and
+  // the broker's maintenance closes lingering batches.
+  static constexpr int kIoSpinIterations = 2000;  // ~50 µs of pause.
+  static void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+  const bool use_io_thread_;
+  std::mutex io_mu_;
+  std::condition_variable io_cv_;
+  std::deque<PartitionQueue*> ready_;  // Guarded by io_mu_.
+  std::atomic<size_t> ready_size_{0};  // ready_.size(), for spinning without the lock.
+  bool io_waiting_ = false;            // Guarded by io_mu_.
+  bool stop_io_ = false;               // Guarded by io_mu_.
+  std::atomic<bool> linger_idle_{false};
+  std::thread io_thread_;
 };
 
 }  // namespace rill

@@ -12,7 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 #include "lib/storage/fd_file.h"
 #include "lib/storage/file_system.h"
 
@@ -53,7 +53,7 @@ class InMemoryFileSystem final : public FileSystem {
 
   absl::StatusOr<std::unique_ptr<File>> Open(const std::string& raw, OpenMode mode) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) {
       if (mode == OpenMode::kReadOnly || mode == OpenMode::kReadWrite) {
@@ -72,7 +72,7 @@ class InMemoryFileSystem final : public FileSystem {
   }
 
   absl::Status CreateDirs(const std::string& raw) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (std::string p = Normalize(raw); !p.empty() && !dirs_.contains(p); p = Parent(p)) {
       if (files_.contains(p)) return ErrnoStatus(ENOTDIR, "create directory", p);
       dirs_.insert(p);
@@ -82,7 +82,7 @@ class InMemoryFileSystem final : public FileSystem {
 
   absl::StatusOr<std::vector<std::string>> ListDir(const std::string& raw) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!dirs_.contains(path)) return ErrnoStatus(ENOENT, "list directory", path);
     std::vector<std::string> names;
     std::string prefix = path == "/" ? "/" : path + "/";
@@ -100,18 +100,18 @@ class InMemoryFileSystem final : public FileSystem {
 
   absl::StatusOr<bool> Exists(const std::string& raw) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return files_.contains(path) || dirs_.contains(path);
   }
 
   absl::StatusOr<bool> IsDirectory(const std::string& raw) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return dirs_.contains(Normalize(raw));
   }
 
   absl::Status Rename(const std::string& raw_from, const std::string& raw_to) override {
     std::string from = Normalize(raw_from), to = Normalize(raw_to);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!dirs_.contains(Parent(to))) return ErrnoStatus(ENOENT, "rename to " + to + ":", from);
     if (auto it = files_.find(from); it != files_.end()) {
       int fd = it->second;
@@ -130,7 +130,7 @@ class InMemoryFileSystem final : public FileSystem {
 
   absl::Status RemoveFile(const std::string& raw) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = files_.find(path);
     if (it == files_.end()) return ErrnoStatus(ENOENT, "remove", path);
     close(it->second);
@@ -140,7 +140,7 @@ class InMemoryFileSystem final : public FileSystem {
 
   absl::Status RemoveAll(const std::string& raw) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     std::string prefix = path + "/";
     for (auto it = files_.begin(); it != files_.end();) {
       if (it->first == path || absl::StartsWith(it->first, prefix)) {
@@ -157,14 +157,14 @@ class InMemoryFileSystem final : public FileSystem {
   }
 
   absl::Status SyncDir(const std::string& raw) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!dirs_.contains(Normalize(raw))) return ErrnoStatus(ENOENT, "fsync directory", raw);
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::unique_ptr<DirLock>> Lock(const std::string& raw) override {
     std::string path = Normalize(raw);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!locks_.insert(path).second) {
       return absl::FailedPreconditionError(absl::StrCat(
           Parent(path), " is in use by process ", getpid(), " (lock ", path, ")"));
@@ -173,7 +173,7 @@ class InMemoryFileSystem final : public FileSystem {
   }
 
   void Unlock(const std::string& path) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     locks_.erase(path);
   }
 
@@ -205,7 +205,7 @@ class InMemoryFileSystem final : public FileSystem {
     dirs_.merge(moved_dirs);
   }
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::map<std::string, int> files_ ABSL_GUARDED_BY(mu_);  // Path → memfd.
   std::set<std::string> dirs_ ABSL_GUARDED_BY(mu_) = {"", "/", "."};
   std::set<std::string> locks_ ABSL_GUARDED_BY(mu_);

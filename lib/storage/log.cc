@@ -59,20 +59,20 @@ uint64_t Log::size_bytes() const {
 }
 
 LogConfig Log::config() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return config_;
 }
 
 absl::Status Log::SetConfig(const LogConfig& config) {
   RILL_RETURN_IF_ERROR(config.Validate());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   config_ = config;
   max_message_bytes_.store(config.max_message_bytes, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
 absl::Status Log::failure() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return failure_;
 }
 
@@ -85,6 +85,7 @@ absl::Status Log::Fail(absl::Status s) {
 }
 
 absl::Status Log::CheckWritable() const {
+  if (deleted_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " was deleted"));
   if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
   if (read_only_) {
     return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is open read-only"));
@@ -147,7 +148,7 @@ absl::StatusOr<AppendInfo> Log::Append(MutableByteSpan batch, AppendOrigin origi
                                        bool validate_records) {
   RILL_ASSIGN_OR_RETURN(format::RecordBatchView view, format::RecordBatchView::Parse(batch));
   RILL_RETURN_IF_ERROR(ValidateForAppend(view, origin, validate_records));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   AppendInfo info;
   info.first_offset = origin == AppendOrigin::kReplication ? view.base_offset()
@@ -249,7 +250,7 @@ absl::Status Log::Roll(int64_t base_offset) {
 }
 
 absl::Status Log::Flush() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   return FlushLocked();
 }

@@ -29,7 +29,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 #include "lib/base/byte_buffer.h"
 #include "lib/base/bytes.h"
 #include "lib/format/record_batch_view.h"
@@ -141,6 +141,10 @@ class Log {
   // Seals the active segment (trims its files); after Close every call but
   // the getters fails with FailedPrecondition.
   absl::Status Close();
+  // Closes without sealing or flushing, because the files are about to be
+  // removed (the topic is being deleted). Later appends fail with
+  // FailedPrecondition "... was deleted"; mapped segments stay readable.
+  void CloseForDeletion();
 
   int64_t log_start_offset() const { return log_start_offset_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return log_end_offset_.load(std::memory_order_acquire); }
@@ -196,13 +200,13 @@ class Log {
   const bool read_only_;
   const bool clean_shutdown_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   // Guards segments_ only and is held just to copy or swap the pointer, so
   // readers never wait for a writer's work. Not std::atomic<shared_ptr>:
   // libstdc++ 12 releases its internal lock with relaxed order after a load,
-  // a data race ThreadSanitizer reports. A std::mutex, not absl::Mutex,
+  // a data race ThreadSanitizer reports. A std::mutex, not Mutex,
   // because Debian's Abseil is built without ThreadSanitizer annotations, so
-  // TSan cannot see what an absl::Mutex orders.
+  // TSan cannot see what an Mutex orders.
   mutable std::mutex segments_mu_;
   // The segment list readers load; replaced, never edited, by the writer.
   // Guarded by segments_mu_.
@@ -223,6 +227,7 @@ class Log {
   uint64_t jitter_state_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool deleted_ ABSL_GUARDED_BY(mu_) = false;
   ByteBuffer scratch_ ABSL_GUARDED_BY(mu_);
 };
 

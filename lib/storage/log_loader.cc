@@ -101,7 +101,7 @@ absl::Status Log::CompleteSwaps(const std::vector<std::string>& names, LogLoadRe
 }
 
 absl::Status Log::Load(LogLoadReport* report) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!read_only_) {
     RILL_ASSIGN_OR_RETURN(bool existed, fs_->Exists(dir_));
     RILL_RETURN_IF_ERROR(fs_->CreateDirs(dir_));

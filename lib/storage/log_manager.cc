@@ -27,7 +27,7 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
     // Nothing was shut down: the destructor must not write checkpoints or a
     // clean-shutdown marker (above all not into a directory another process
     // holds).
-    absl::MutexLock lock(&manager->mu_);
+    MutexLock lock(&manager->mu_);
     manager->closed_ = true;
     return s;
   }
@@ -62,7 +62,7 @@ absl::Status LogManager::Load() {
     LogLoadReport& report = reports_[*tp];
     RILL_ASSIGN_OR_RETURN(auto log, OpenLog(tp->first, tp->second, options_.config_for(tp->first),
                                             &report));
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     logs_[*tp] = std::move(log);
   }
   if (!options_.read_only && clean_shutdown_) {
@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Log>> LogManager::OpenLog(const std::string& topi
 
 absl::StatusOr<Log*> LogManager::GetOrCreateLog(const std::string& topic, int32_t partition,
                                                 const LogConfig& config) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (closed_) return absl::FailedPreconditionError(absl::StrCat(options_.dir, " is closed"));
   auto it = logs_.find({topic, partition});
   if (it != logs_.end()) return it->second.get();
@@ -110,22 +110,28 @@ absl::StatusOr<Log*> LogManager::GetOrCreateLog(const std::string& topic, int32_
 }
 
 Log* LogManager::GetLog(const std::string& topic, int32_t partition) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = logs_.find({topic, partition});
   return it == logs_.end() ? nullptr : it->second.get();
 }
 
+std::shared_ptr<Log> LogManager::SharedLog(const std::string& topic, int32_t partition) const {
+  MutexLock lock(&mu_);
+  auto it = logs_.find({topic, partition});
+  return it == logs_.end() ? nullptr : it->second;
+}
+
 std::vector<TopicPartition> LogManager::ListLogs() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<TopicPartition> out;
   for (const auto& [tp, log] : logs_) out.push_back(tp);
   return out;
 }
 
 absl::Status LogManager::DeleteLog(const std::string& topic, int32_t partition) {
-  std::unique_ptr<Log> log;
+  std::shared_ptr<Log> log;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = logs_.find({topic, partition});
     if (it == logs_.end()) {
       return absl::NotFoundError(absl::StrCat("no log for ", topic, "-", partition));
@@ -137,7 +143,7 @@ absl::Status LogManager::DeleteLog(const std::string& topic, int32_t partition) 
     log_start_offsets_.erase({topic, partition});
   }
   std::string dir = log->dir();
-  RILL_RETURN_IF_ERROR(log->Close());
+  log->CloseForDeletion();
   log.reset();
   RILL_RETURN_IF_ERROR(options_.fs->RemoveAll(dir));
   return options_.fs->SyncDir(options_.dir);
@@ -147,7 +153,7 @@ absl::Status LogManager::WriteCheckpoints() {
   if (options_.read_only) return absl::OkStatus();
   PartitionOffsets recovery, start;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (const auto& [tp, log] : logs_) {
       recovery[tp] = log->recovery_point();
       start[tp] = log->log_start_offset();
@@ -159,13 +165,14 @@ absl::Status LogManager::WriteCheckpoints() {
 
 absl::Status LogManager::RunMaintenance(bool retention) {
   if (options_.read_only) return absl::OkStatus();
-  std::vector<Log*> logs;
+  // Shared ownership: a DeleteLog meanwhile cannot free a log under us.
+  std::vector<std::shared_ptr<Log>> logs;
   {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [tp, log] : logs_) logs.push_back(log.get());
+    MutexLock lock(&mu_);
+    for (const auto& [tp, log] : logs_) logs.push_back(log);
   }
   absl::Status first_error;
-  for (Log* log : logs) {
+  for (const std::shared_ptr<Log>& log : logs) {
     absl::Status s = retention ? log->RunRetention().status() : absl::OkStatus();
     if (s.ok()) s = log->RunMaintenance();
     if (!s.ok() && first_error.ok()) first_error = s;
@@ -175,15 +182,15 @@ absl::Status LogManager::RunMaintenance(bool retention) {
 }
 
 absl::Status LogManager::Close() {
-  std::map<TopicPartition, std::unique_ptr<Log>> logs;
+  std::map<TopicPartition, std::shared_ptr<Log>> logs;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (closed_) return absl::OkStatus();
     closed_ = true;
   }
   absl::Status first_error;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto& [tp, log] : logs_) {
       absl::Status s = log->Close();
       if (!s.ok() && first_error.ok()) first_error = s;
@@ -201,7 +208,7 @@ absl::Status LogManager::Close() {
     }
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     logs = std::move(logs_);
   }
   logs.clear();

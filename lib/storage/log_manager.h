@@ -12,8 +12,10 @@
 // the logs, writes the checkpoints and then the marker.
 //
 // Thread safety: all methods may be called from any thread; logs are
-// created and removed under an internal mutex, and Log* pointers stay valid
-// until DeleteLog or Close.
+// created and removed under an internal mutex. Log* pointers stay valid
+// until DeleteLog or Close; SharedLog() hands out shared ownership for
+// callers that may outlive a DeleteLog (a producer appending while the topic
+// is deleted): such a log stays a valid object that refuses writes.
 // Errors: FailedPrecondition naming the directory and owning pid when
 // another process holds the lock; the logs' errors from Open.
 
@@ -26,7 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/base/mutex.h"
 #include "lib/storage/file_system.h"
 #include "lib/storage/checkpoint_file.h"
 #include "lib/storage/log.h"
@@ -64,8 +66,11 @@ class LogManager {
                                       const LogConfig& config);
   // nullptr if there is none.
   Log* GetLog(const std::string& topic, int32_t partition) const;
+  std::shared_ptr<Log> SharedLog(const std::string& topic, int32_t partition) const;
   std::vector<TopicPartition> ListLogs() const;
-  // Closes the log and removes its directory and files.
+  // Closes the log without flushing it (Log::CloseForDeletion) and removes
+  // its directory and files; holders of SharedLog() keep a log that refuses
+  // appends and whose mapped segments stay readable.
   absl::Status DeleteLog(const std::string& topic, int32_t partition);
 
   // Writes both checkpoints for every log.
@@ -91,8 +96,8 @@ class LogManager {
   PartitionOffsets recovery_points_;
   PartitionOffsets log_start_offsets_;
   std::map<TopicPartition, LogLoadReport> reports_;
-  mutable absl::Mutex mu_;
-  std::map<TopicPartition, std::unique_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
+  mutable Mutex mu_;
+  std::map<TopicPartition, std::shared_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -11,7 +11,7 @@
 namespace rill::storage {
 
 absl::StatusOr<int> Log::RunRetention() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   int deleted = 0;
   auto deletable = [&](auto should_delete) -> absl::Status {
@@ -76,7 +76,7 @@ absl::Status Log::DeleteSegments(size_t count) {
 
 absl::Status Log::DeleteRecordsBefore(int64_t offset) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     RILL_RETURN_IF_ERROR(CheckWritable());
     int64_t end = log_end_offset_.load(std::memory_order_relaxed);
     if (offset > end) {
@@ -90,7 +90,7 @@ absl::Status Log::DeleteRecordsBefore(int64_t offset) {
 }
 
 absl::Status Log::TruncateTo(int64_t offset) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
   if (offset >= log_end_offset_.load(std::memory_order_relaxed)) return absl::OkStatus();
   SegmentOptions options = config_.segment_options();
@@ -131,7 +131,7 @@ absl::Status Log::TruncateTo(int64_t offset) {
 }
 
 absl::Status Log::RunMaintenance() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (closed_ || read_only_) return absl::OkStatus();
   RILL_RETURN_IF_ERROR(failure_);
   int64_t now = clock_->NowMs();
@@ -162,8 +162,15 @@ absl::Status Log::RunMaintenance() {
   return absl::OkStatus();
 }
 
+void Log::CloseForDeletion() {
+  MutexLock lock(&mu_);
+  closed_ = true;
+  deleted_ = true;
+  pending_deletions_.clear();  // The whole directory goes.
+}
+
 absl::Status Log::Close() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (closed_) return absl::OkStatus();
   closed_ = true;
   if (read_only_ || writer_segments_.empty()) return absl::OkStatus();

@@ -211,6 +211,73 @@ TEST_CASE("sending to a missing topic or partition fails clearly", "[client][pro
   CHECK(absl::StrContains(partition.status().message(), "[0...2)"));
 }
 
+TEST_CASE("deleting a topic while threads produce to it fails their sends, never crashes",
+          "[client][producer][concurrency]") {
+  bool in_memory = GENERATE(true, false);
+  BrokerCase c = OpenBroker(in_memory);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 4}));
+  Producer producer(c.broker.get(), {.batch_size = 1024, .linger_ms = 1});
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0}, callbacks{0}, sent{0};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        ++sent;
+        producer.Send({.topic = "t", .value = "value"}, [&](const absl::StatusOr<RecordMetadata>& md) {
+          ++callbacks;
+          if (md.ok()) {
+            ++ok;
+            return;
+          }
+          ++failed;
+          std::lock_guard<std::mutex> lock(mu);
+          errors.push_back(md.status().ToString());
+        });
+      }
+    });
+  }
+  while (ok < 2000) std::this_thread::yield();
+  REQUIRE_OK(c.broker->DeleteTopic("t"));
+  while (failed < 100) std::this_thread::yield();
+  // The same name again: the producer finds the new topic.
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 2}));
+  int ok_after_recreate = ok;
+  while (ok < ok_after_recreate + 1000) std::this_thread::yield();
+  stop = true;
+  for (auto& th : threads) th.join();
+  producer.Flush();
+  CHECK(callbacks == sent);
+  std::lock_guard<std::mutex> lock(mu);
+  for (const std::string& e : errors) {
+    // "not present in metadata" once the producer sees the delete; "was
+    // deleted" for a batch that was already on its way to the old log.
+    bool clear = absl::StrContains(e, "Topic t not present in metadata") || absl::StrContains(e, "was deleted");
+    CHECK(clear);
+    if (!clear) FAIL(e);
+  }
+  int64_t in_new_topic = 0;
+  for (int32_t p = 0; p < 2; ++p) in_new_topic += c.broker->topic("t")->partition(p)->log_end_offset();
+  CHECK(in_new_topic > 0);
+}
+
+TEST_CASE("a producer sees partitions added while it runs", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 1}));
+  Producer producer(c.broker.get(), {.linger_ms = 0});
+  REQUIRE_OK(producer.Send({.topic = "t", .key = "k", .value = "v"}).get());
+  REQUIRE_OK(c.broker->CreatePartitions("t", 5));
+  auto md = producer.Send({.topic = "t", .partition = 4, .value = "v"}).get();
+  REQUIRE_OK(md);
+  CHECK(md->partition == 4);
+  // Keys are placed over the new count, as Kafka's partitioner does.
+  auto keyed = producer.Send({.topic = "t", .key = "some-key", .value = "v"}).get();
+  REQUIRE_OK(keyed);
+  CHECK(keyed->partition == client::PartitionForKey("some-key", 5));
+}
+
 TEST_CASE("oversized records fail naming the size and the limit", "[client][producer]") {
   BrokerCase c = OpenBroker(true);
   REQUIRE_OK(c.broker->CreateTopic("t", {.max_message_bytes = 2000}));

@@ -96,6 +96,15 @@ case "$cmd" in
     [ "${1:-}" = "--full" ] && full=(--full)
     log "running bench/format_bench ${full[*]:-}"
     ./build-release/bench/format_bench "${full[@]}"
+    log "running bench/storage_bench ${full[*]:-}"
+    ./build-release/bench/storage_bench "${full[@]}"
+    for workload in append scan scan_cold; do
+      log "running bench/rill-bench --workload $workload ${full[*]:-}"
+      ./build-release/bench/rill-bench --workload "$workload" "${full[@]}"
+    done
+    log "running bench/rill-bench: 4 producers over 8 partitions"
+    ./build-release/bench/rill-bench --workload append --durability os --producers 4 --partitions 8 \
+      "${full[@]}"
     ;;
   soak)
     install_missing "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -181,6 +182,19 @@ inline Run FileWriteScan(const RecordSet& c, const std::string& dir, const Check
   close(fd);
   run.extra["verified"] = sum.value == expected.value && sum.records == c.n;
   return run;
+}
+
+// Writes back and drops every file under `dir` from the page cache, so the
+// next read comes from the disk (scan_cold).
+inline void DropFromPageCache(const std::string& dir) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    int fd = open(e.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    fdatasync(fd);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+  }
 }
 
 inline double MedianSeconds(const std::vector<Run>& runs) {

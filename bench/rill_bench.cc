@@ -4,11 +4,11 @@
 // measurement (peerbench's schema; the median of --reps runs with min and
 // max), each rill line with its ratio to file_write.
 //
-//   rill-bench [--workload append] [--full] [--n N] [--value-bytes V]
+//   rill-bench [--workload append|scan|scan_cold] [--full] [--n N] [--value-bytes V]
 //              [--batch B] [--key-space K] [--seed S] [--reps R]
 //              [--durability os|batch] [--partitions P] [--producers T]
 //              [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]
-//              [--dir PARENT] [--no-baselines]
+//              [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]
 //
 // append: T producer threads share one rill::Producer; thread t sends
 // records [t·N/T, (t+1)·N/T) with one Send per record (the key picks the
@@ -16,8 +16,18 @@
 // at each of its commit points (every B records). `batch` durability gives
 // the topic flush.messages = B, so the log fdatasyncs its segment before the
 // batch that completes a commit point is acknowledged: every commit point is
-// on stable storage when Flush() returns. Every callback is counted; a run
+// on stable storage when Flush() returns (with P > 1 partitions the count
+// is per partition, so it is each partition's every B records instead).
+// Every callback is counted; a run
 // whose callbacks do not add up to N fails.
+//
+// scan / scan_cold: a child process writes the N records (one partition);
+// this process then opens the directory and one Consumer polls every record
+// in order into a checksum; a run that does not verify fails. scan_cold
+// first drops the files from the page cache.
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -45,6 +55,7 @@ struct Config : RecordSet {
   int64_t linger_ms = 5;
   std::string parent;
   bool baselines = true;  // --no-baselines: rill alone, for profiling.
+  int32_t fetch_max_bytes = 50 << 20;  // fetch.max.bytes of the scanning consumer.
 };
 
 void Check(const absl::Status& s, const char* what) {
@@ -137,6 +148,88 @@ Run RillAppend(const Config& c, const std::string& dir, bool durable) {
   return run;
 }
 
+// scan / scan_cold: a child process writes the records with one producer
+// (os durability) and closes the broker; this process, which never opened
+// it, then opens the directory and reads every record with one Consumer,
+// folding each key and value into the checksum.
+Run RillScan(const Config& c, const std::string& dir, const Checksum& expected, bool cold) {
+  pid_t child = fork();
+  if (child < 0) Die("fork");
+  if (child == 0) {
+    Config writer = c;
+    writer.partitions = 1;
+    writer.producers = 1;
+    RillAppend(writer, dir, /*durable=*/false);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "rill-bench: scan: the writing child failed\n");
+    std::exit(1);
+  }
+  if (cold) DropFromPageCache(dir);
+  Run run;
+  auto t0 = Clock::now();
+  auto broker = Broker::Open(dir, BrokerOptions{});
+  Check(broker.status(), "open");
+  ConsumerOptions options;
+  options.auto_offset_reset = OffsetReset::kEarliest;
+  options.fetch_max_bytes = c.fetch_max_bytes;
+  auto consumer = Consumer::Create(broker->get(), options);
+  Check(consumer.status(), "consumer");
+  TopicPartition tp{"bench", 0};
+  Check((*consumer)->Assign({tp}), "assign");
+  run.open_s = Seconds(t0, Clock::now());
+  Checksum sum;
+  double cpu0 = CpuSeconds();
+  auto t1 = Clock::now();
+  while (sum.records < c.n) {
+    auto records = (*consumer)->Poll(absl::Seconds(1));
+    Check(records.status(), "poll");
+    if (records->empty()) break;  // Nothing more within a second: short.
+    for (const ConsumerRecord& r : *records) {
+      sum.Record(r.key().value_or(absl::string_view()), r.value().value_or(absl::string_view()));
+    }
+    if ((sum.records & 0xffff) < 500) run.anon_rss_mb = std::max(run.anon_rss_mb, AnonRssMiB());
+  }
+  run.seconds = Seconds(t1, Clock::now());
+  run.extra["cpu_s"] = CpuSeconds() - cpu0;
+  run.anon_rss_mb = std::max(run.anon_rss_mb, AnonRssMiB());
+  run.extra["verified"] = sum.value == expected.value && sum.records == c.n;
+  run.extra["read_records"] = static_cast<double>(sum.records);
+  Check((*consumer)->Close(), "consumer close");
+  Check((*broker)->Close(), "broker close");
+  run.disk_mb = DiskMiB(dir);
+  return run;
+}
+
+void RunScan(const Config& c, bool cold) {
+  const char* workload = cold ? "scan_cold" : "scan";
+  Checksum expected = Expected(c);
+  std::vector<Run> file_write, rill;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    if (c.baselines) {
+      ScratchDir d(c.parent);
+      FileWriteAppend(c, d.path(), /*durable=*/false);
+      if (cold) DropFromPageCache(d.path());
+      file_write.push_back(FileWriteScan(c, d.path(), expected));
+    }
+    ScratchDir d(c.parent);
+    rill.push_back(RillScan(c, d.path(), expected, cold));
+  }
+  double base = c.baselines ? MedianSeconds(file_write) : 0;
+  if (c.baselines) PrintLine(c, "file_write", workload, "n/a", "", file_write, "", 0);
+  std::string fields = absl::StrCat("\"fetch_max_bytes\":", c.fetch_max_bytes);
+  PrintLine(c, "rill", workload, "n/a", fields, rill, "file_write", base);
+  for (const Run& r : rill) {
+    if (r.extra.at("verified") != 1) {
+      std::fprintf(stderr, "rill-bench: %s read records that do not verify\n", workload);
+      std::exit(1);
+    }
+  }
+}
+
 void RunAppend(const Config& c) {
   for (const std::string& durability : c.durabilities) {
     bool durable = durability == "batch";
@@ -163,10 +256,10 @@ void RunAppend(const Config& c) {
 
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
-               "usage: rill-bench [--workload append] [--full] [--n N] [--value-bytes V] [--batch B]\n"
+               "usage: rill-bench [--workload append|scan|scan_cold] [--full] [--n N] [--value-bytes V] [--batch B]\n"
                "  [--key-space K] [--seed S] [--reps R] [--durability os,batch] [--partitions P]\n"
                "  [--producers T] [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]\n"
-               "  [--dir PARENT] [--no-baselines]\n");
+               "  [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]\n");
   std::exit(2);
 }
 
@@ -193,6 +286,7 @@ Config ParseFlags(int argc, char** argv) {
     else if (flag == "--linger-ms") c.linger_ms = std::stoll(value());
     else if (flag == "--dir") c.parent = value();
     else if (flag == "--no-baselines") c.baselines = false;
+    else if (flag == "--fetch-max-bytes") c.fetch_max_bytes = std::stoi(value());
     else Usage();
   }
   if (c.n == 0 || c.batch == 0 || c.reps <= 0 || c.value_bytes == 0 || c.key_space == 0 ||
@@ -211,8 +305,11 @@ int main(int argc, char** argv) {
   rill::bench::Config c = rill::bench::ParseFlags(argc, argv);
   if (c.workload == "append") {
     rill::bench::RunAppend(c);
+  } else if (c.workload == "scan" || c.workload == "scan_cold") {
+    rill::bench::RunScan(c, c.workload == "scan_cold");
   } else {
-    std::fprintf(stderr, "rill-bench: workload %s is not built yet (append is)\n", c.workload.c_str());
+    std::fprintf(stderr, "rill-bench: workload %s is not built yet (append, scan, scan_cold are)\n",
+                 c.workload.c_str());
     return 2;
   }
   return 0;

@@ -4,6 +4,7 @@
 // The umbrella header: include this to use rill.
 #include "rill/broker.h"
 #include "rill/clock.h"
+#include "rill/consumer.h"
 #include "rill/producer.h"
 #include "rill/topic_options.h"
 #include "rill/version.h"

@@ -1,6 +1,36 @@
 #include "lib/broker/partition_impl.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace rill::broker {
+
+uint64_t DataNotifier::epoch() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return epoch_;
+}
+
+void DataNotifier::Notify() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++epoch_;
+  cv_.notify_all();
+}
+
+bool DataNotifier::Wait(uint64_t seen, absl::Time deadline) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (epoch_ == seen) {
+    if (deadline == absl::InfiniteFuture()) {
+      cv_.wait(lock);
+      continue;
+    }
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    // wait_for measures on the steady clock: a wall-clock step cannot
+    // stretch one wait, and the loop re-reads the deadline after each.
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
+  }
+  return true;
+}
 
 absl::StatusOr<storage::AppendInfo> PartitionImpl::Append(MutableByteSpan batch,
                                                           storage::AppendOrigin origin,
@@ -13,21 +43,33 @@ absl::StatusOr<storage::AppendInfo> PartitionImpl::Append(MutableByteSpan batch,
   return info;
 }
 
+void PartitionImpl::AddWatcher(DataNotifier* notifier) {
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  watchers_.push_back(notifier);
+}
+
+void PartitionImpl::RemoveWatcher(DataNotifier* notifier) {
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  auto it = std::find(watchers_.begin(), watchers_.end(), notifier);
+  if (it != watchers_.end()) watchers_.erase(it);
+}
+
 void PartitionImpl::WakeAll() {
-  absl::MutexLock lock(&wait_mu_);
-  ++generation_;
-  data_arrived_.SignalAll();
+  std::lock_guard<std::mutex> lock(watchers_mu_);
+  for (DataNotifier* notifier : watchers_) notifier->Notify();
 }
 
 bool PartitionImpl::WaitForData(int64_t offset, absl::Time deadline) {
   if (high_watermark() > offset) return true;
-  absl::MutexLock lock(&wait_mu_);
-  waiters_.fetch_add(1, std::memory_order_seq_cst);
-  uint64_t seen = generation_;
-  while (high_watermark() <= offset && generation_ == seen) {
-    if (data_arrived_.WaitWithDeadline(&wait_mu_, deadline)) break;  // Timed out.
-  }
-  waiters_.fetch_sub(1, std::memory_order_seq_cst);
+  DataNotifier notifier;
+  AddWatcher(&notifier);
+  uint64_t seen = notifier.epoch();
+  BeginWait();
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Any notification ends the wait: an append here, or WakeAll (close).
+  if (high_watermark() <= offset) notifier.Wait(seen, deadline);
+  EndWait();
+  RemoveWatcher(&notifier);
   return high_watermark() > offset;
 }
 

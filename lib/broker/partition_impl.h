@@ -5,20 +5,60 @@
 // it — appends that wake blocked consumers, and waiting for new data without
 // polling. With one replica the high watermark is the log end offset.
 //
+// Waiting on many partitions at once: a consumer owns one DataNotifier,
+// registers it with every partition it reads (AddWatcher), and around each
+// blocking wait brackets BeginWait()/EndWait() on those partitions. An
+// append that sees a waiter notifies every registered notifier; an append
+// that sees none pays one atomic load.
+//
+//   uint64_t seen = notifier.epoch();
+//   for (p : partitions) p->BeginWait();
+//   if (!any partition has data past the consumer's position)
+//     notifier.Wait(seen, deadline);
+//   for (p : partitions) p->EndWait();
+//
+// No wakeup is lost: BeginWait is a seq_cst increment and Append a release
+// store of the end offset followed by a seq_cst fence and a load of the
+// waiter count, so either the waiter's check sees the new data or the
+// append sees the waiter and bumps the notifier's epoch past `seen`.
+//
 // Thread safety: all methods may be called from any thread. Append is
-// serialized by the log; WaitForData may be called by many consumers.
+// serialized by the log. std::mutex, not absl::Mutex, so that TSan sees
+// what orders a wakeup (docs/architecture.md).
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/storage/log.h"
 #include "rill/broker.h"
 
 namespace rill::broker {
+
+// An event count one thread waits on and any thread bumps: a consumer's
+// wakeup for appends to any of its partitions, Wakeup() and close.
+// Thread safe.
+class DataNotifier {
+ public:
+  // The current count; pass it to Wait().
+  uint64_t epoch() const;
+  // Bumps the count and wakes the waiter.
+  void Notify();
+  // Blocks until the count differs from `seen` or the real-time `deadline`
+  // passes (absl::InfiniteFuture() waits for a Notify). Returns whether it
+  // was notified.
+  bool Wait(uint64_t seen, absl::Time deadline) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  uint64_t epoch_ = 0;  // Guarded by mu_.
+};
 
 class PartitionImpl final : public Partition {
  public:
@@ -35,26 +75,33 @@ class PartitionImpl final : public Partition {
   storage::Log* log() const { return log_; }
 
   // Appends a batch (see storage::Log::Append) and wakes waiting consumers.
-  absl::StatusOr<storage::AppendInfo> Append(MutableByteSpan batch,
-                                             storage::AppendOrigin origin,
+  absl::StatusOr<storage::AppendInfo> Append(MutableByteSpan batch, storage::AppendOrigin origin,
                                              bool validate_records);
 
+  // Registers `notifier` to be notified of appends while any waiter is
+  // inside BeginWait()/EndWait(), and by WakeAll(). REQUIRES: `notifier`
+  // stays alive until RemoveWatcher(notifier) returns.
+  void AddWatcher(DataNotifier* notifier);
+  void RemoveWatcher(DataNotifier* notifier);
+  // Brackets one blocking wait of a registered watcher (see above).
+  void BeginWait() { waiters_.fetch_add(1, std::memory_order_seq_cst); }
+  void EndWait() { waiters_.fetch_sub(1, std::memory_order_seq_cst); }
+
   // Blocks until the high watermark passes `offset` or `deadline` passes
-  // (real time); returns whether data is there. Woken by Append without
-  // any polling loop.
+  // (real time); returns whether data is there. One partition only; a
+  // consumer waits on all of its partitions through a DataNotifier.
   bool WaitForData(int64_t offset, absl::Time deadline);
-  // Wakes every waiter now (consumer wakeup, close).
+  // Notifies every watcher now (broker close).
   void WakeAll();
 
  private:
   const std::string topic_;
   const int32_t id_;
   storage::Log* const log_;
-  // Consumers blocked in WaitForData; Append signals only when non-zero.
+  // Watchers inside BeginWait/EndWait; Append notifies only when non-zero.
   std::atomic<int> waiters_{0};
-  absl::Mutex wait_mu_;
-  absl::CondVar data_arrived_;
-  uint64_t generation_ ABSL_GUARDED_BY(wait_mu_) = 0;
+  std::mutex watchers_mu_;
+  std::vector<DataNotifier*> watchers_;  // Guarded by watchers_mu_.
 };
 
 }  // namespace rill::broker

@@ -10,12 +10,17 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
+#include "lib/broker/topic_name.h"
 
 namespace rill::broker {
 namespace {
 
 constexpr char kTopicsDir[] = ".topics";
-constexpr absl::string_view kSuffix = ".properties";
+// A topic's file is named exactly as the topic, because a Kafka name may be
+// 249 characters long and a file name at most 255: no room for a suffix.
+// The file being written is named with a character no topic name has
+// (writes happen one at a time, under the broker's lock).
+constexpr char kWritingFile[] = "#writing";
 
 absl::StatusOr<std::string> ReadWhole(storage::FileSystem* fs, const std::string& path) {
   RILL_ASSIGN_OR_RETURN(auto file, fs->Open(path, storage::FileSystem::OpenMode::kReadOnly));
@@ -31,7 +36,7 @@ absl::StatusOr<std::string> ReadWhole(storage::FileSystem* fs, const std::string
 std::string TopicStore::dir() const { return storage::JoinPath(data_dir_, kTopicsDir); }
 
 std::string TopicStore::PathOf(const std::string& name) const {
-  return storage::JoinPath(dir(), absl::StrCat(name, kSuffix));
+  return storage::JoinPath(dir(), name);
 }
 
 std::string TopicStore::NewTopicId() {
@@ -54,12 +59,13 @@ absl::StatusOr<std::vector<TopicRecord>> TopicStore::LoadAll() const {
   if (!exists) return records;
   RILL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_->ListDir(dir()));
   for (const std::string& file : names) {
-    if (!absl::EndsWith(file, kSuffix)) continue;  // .tmp leftovers of a crash.
+    // What a crash left half written, or anything else that is no topic.
+    if (!ValidateTopicName(file).ok()) continue;
     std::string path = storage::JoinPath(dir(), file);
     RILL_ASSIGN_OR_RETURN(std::string text, ReadWhole(fs_, path));
     std::map<std::string, std::string> properties;
     TopicRecord record;
-    record.name = file.substr(0, file.size() - kSuffix.size());
+    record.name = file;
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
       line = absl::StripAsciiWhitespace(line);
       if (line.empty() || line[0] == '#') continue;
@@ -80,8 +86,8 @@ absl::StatusOr<std::vector<TopicRecord>> TopicStore::LoadAll() const {
   return records;
 }
 
-absl::Status TopicStore::WriteAtomically(const std::string& path, const std::string& text) const {
-  std::string tmp = path + ".tmp";
+absl::Status TopicStore::WriteAtomically(const std::string& path, const std::string& tmp,
+                                         const std::string& text) const {
   {
     RILL_ASSIGN_OR_RETURN(auto file, fs_->Open(tmp, storage::FileSystem::OpenMode::kCreate));
     RILL_RETURN_IF_ERROR(file->Truncate(0));
@@ -103,7 +109,7 @@ absl::Status TopicStore::Write(const TopicRecord& record) const {
   for (const auto& [name, value] : record.options.ToProperties()) {
     absl::StrAppend(&text, name, "=", value, "\n");
   }
-  return WriteAtomically(PathOf(record.name), text);
+  return WriteAtomically(PathOf(record.name), storage::JoinPath(dir(), kWritingFile), text);
 }
 
 absl::Status TopicStore::Remove(const std::string& name) const {
@@ -114,7 +120,8 @@ absl::Status TopicStore::Remove(const std::string& name) const {
 
 absl::Status TopicStore::WritePartitionMetadata(const std::string& partition_dir,
                                                 const std::string& topic_id) const {
-  return WriteAtomically(storage::JoinPath(partition_dir, "partition.metadata"),
+  std::string path = storage::JoinPath(partition_dir, "partition.metadata");
+  return WriteAtomically(path, path + ".tmp",
                          absl::StrCat("version: 0\ntopic_id: ", topic_id, "\n"));
 }
 

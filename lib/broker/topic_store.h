@@ -2,7 +2,7 @@
 #define RILL_BROKER_TOPIC_STORE_H_
 
 // Where a data directory keeps its topics' metadata: one Java-properties
-// file per topic in `<dir>/.topics/<name>.properties` (topic.id,
+// file per topic in `<dir>/.topics/<name>` (topic.id,
 // partitions, replication.factor and every topic config by Kafka name),
 // written atomically (tmp, fsync, rename, fsync dir). The file is the commit
 // point of a topic: created after its partition directories, removed before
@@ -48,7 +48,9 @@ class TopicStore {
  private:
   std::string dir() const;
   std::string PathOf(const std::string& name) const;
-  absl::Status WriteAtomically(const std::string& path, const std::string& text) const;
+  // Writes `tmp`, syncs it and renames it over `path`.
+  absl::Status WriteAtomically(const std::string& path, const std::string& tmp,
+                               const std::string& text) const;
 
   storage::FileSystem* fs_;
   std::string data_dir_;

@@ -229,7 +229,7 @@ format::BatchOptions Producer::Impl::BatchOptionsFor(broker::TopicImpl* topic) c
 
 std::unique_ptr<Producer::Impl::Batch> Producer::Impl::NewBatch(PartitionQueue* q) {
   {
-    std::lock_guard<std::mutex> lock(q->mu);
+    std::lock_guard<AdaptiveMutex> lock(q->mu);
     if (q->spare != nullptr) return std::move(q->spare);
   }
   return std::make_unique<Batch>();
@@ -238,9 +238,7 @@ std::unique_ptr<Producer::Impl::Batch> Producer::Impl::NewBatch(PartitionQueue* 
 void Producer::Impl::Recycle(PartitionQueue* q, std::unique_ptr<Batch> batch) {
   batch->records.clear();
   batch->reserved_bytes = 0;
-  std::lock_guard<std::mutex> lock(q->mu);
-  // One spare per partition keeps the builder's buffer and the record
-  // vector warm without holding memory for idle partitions beyond a batch.
+  std::lock_guard<AdaptiveMutex> lock(q->mu);
   if (q->spare == nullptr) q->spare = std::move(batch);
 }
 
@@ -286,7 +284,7 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
   std::unique_ptr<Batch> fresh;
   int64_t held = 0;
   bool ready = false, opened = false;
-  std::unique_lock<std::mutex> lock(q->mu);
+  std::unique_lock<AdaptiveMutex> lock(q->mu);
   while (true) {
     if (q->open != nullptr && !q->open->records.empty() &&
         q->open->builder.uncompressed_bytes() + static_cast<size_t>(record_bytes) > limit) {
@@ -349,40 +347,28 @@ void Producer::Impl::CloseOpenBatch(PartitionQueue* q) {
 }
 
 void Producer::Impl::Drain(PartitionQueue* q) {
-  {
-    std::lock_guard<std::mutex> lock(q->mu);
-    if (q->draining) return;  // The draining thread will append ours too.
-    q->draining = true;
-  }
-  while (true) {
-    std::unique_ptr<Batch> batch;
+  // One lock round per batch: taking the next batch shares a critical
+  // section with completing the previous one.
+  std::unique_lock<AdaptiveMutex> lock(q->mu);
+  if (q->draining) return;  // The draining thread will append ours too.
+  q->draining = true;
+  while (!q->closed.empty()) {
+    std::unique_ptr<Batch> batch = std::move(q->closed.front());
+    q->closed.pop_front();
     int32_t base_sequence = 0;
-    {
-      std::lock_guard<std::mutex> lock(q->mu);
-      if (q->closed.empty()) {
-        q->draining = false;
-        return;
-      }
-      batch = std::move(q->closed.front());
-      q->closed.pop_front();
-      if (producer_id_ >= 0) {
-        // Sequences are numbered in append order, wrapping at INT32_MAX.
-        base_sequence = q->next_sequence;
-        batch->builder.set_base_sequence(base_sequence);
-        int64_t next = int64_t{base_sequence} + batch->builder.record_count();
-        q->next_sequence = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
-      }
+    if (producer_id_ >= 0) {
+      // Sequences are numbered in append order, wrapping at INT32_MAX.
+      base_sequence = q->next_sequence;
+      batch->builder.set_base_sequence(base_sequence);
+      int64_t next = int64_t{base_sequence} + batch->builder.record_count();
+      q->next_sequence = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
     }
+    lock.unlock();
     absl::StatusOr<MutableByteSpan> built = batch->builder.Build();
     absl::StatusOr<storage::AppendInfo> info =
         built.ok() ? q->target->Append(*built, storage::AppendOrigin::kClient, /*validate_records=*/false)
                    : absl::StatusOr<storage::AppendInfo>(built.status());
-    if (!info.ok()) {
-      if (producer_id_ >= 0) {
-        std::lock_guard<std::mutex> lock(q->mu);
-        q->next_sequence = base_sequence;  // Not appended: the numbers are free again.
-      }
-    } else {
+    if (info.ok()) {
       bytes_sent_.fetch_add(static_cast<int64_t>(built->size()), std::memory_order_relaxed);
       uncompressed_bytes_.fetch_add(static_cast<int64_t>(batch->builder.uncompressed_bytes()),
                                     std::memory_order_relaxed);
@@ -390,11 +376,20 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     }
     Complete(*q, batch.get(), info);
     ReleaseMemory(batch->reserved_bytes);
-    Recycle(q, std::move(batch));
-    std::lock_guard<std::mutex> lock(q->mu);
-    ++q->completed_count;
-    q->completed_cv.notify_all();
+    batch->records.clear();
+    batch->reserved_bytes = 0;
+    lock.lock();
+    // Not appended: the sequence numbers are free again (batches of a
+    // queue are appended one at a time, so none was handed out since).
+    if (!info.ok() && producer_id_ >= 0) q->next_sequence = base_sequence;
+    // One spare per partition keeps the builder's buffer and the record
+    // vector warm without holding memory for idle partitions.
+    if (q->spare == nullptr) q->spare = std::move(batch);
+    q->completed_count.store(q->completed_count.load(std::memory_order_relaxed) + 1,
+                             std::memory_order_release);
+    if (q->flush_waiters > 0) q->completed_cv.notify_all();
   }
+  q->draining = false;
 }
 
 void Producer::Impl::Complete(const PartitionQueue& q, Batch* batch,
@@ -441,7 +436,7 @@ int64_t Producer::Impl::CloseExpiredBatches(bool all) {
   for (PartitionQueue* q : AllQueues()) {
     bool ready = false;
     {
-      std::lock_guard<std::mutex> lock(q->mu);
+      std::lock_guard<AdaptiveMutex> lock(q->mu);
       if (q->open != nullptr && !q->open->records.empty()) {
         int64_t expiry = q->open->created_ms + options_.linger_ms;
         if (all || now >= expiry) {
@@ -514,7 +509,7 @@ void Producer::Impl::IoLoop() {
       // microseconds: waiting for it here costs less than the futex wake
       // that sleeping would need.
       for (int i = 0; i < kIoSpinIterations && ready_size_.load(std::memory_order_acquire) == 0; ++i) {
-        CpuRelax();
+        SpinOnce();
       }
       busy = false;
     }
@@ -539,17 +534,28 @@ void Producer::Impl::Flush() {
   for (PartitionQueue* q : AllQueues()) {
     uint64_t target;
     {
-      std::lock_guard<std::mutex> lock(q->mu);
+      std::lock_guard<AdaptiveMutex> lock(q->mu);
       if (q->open != nullptr && !q->open->records.empty()) CloseOpenBatch(q);
       target = q->closed_count;
-      if (q->completed_count >= target) continue;
+      if (q->completed_count.load(std::memory_order_relaxed) >= target) continue;
     }
-    Drain(q);
+    Drain(q);  // Helps, unless the I/O thread is draining this queue.
     targets.emplace_back(q, target);
   }
   for (auto& [q, target] : targets) {
-    std::unique_lock<std::mutex> lock(q->mu);
-    q->completed_cv.wait(lock, [&, target = target] { return q->completed_count >= target; });
+    // The I/O thread finishes the batch it is on within microseconds: wait
+    // for it briefly before paying for a sleep and a wake-up.
+    for (int i = 0; i < kIoSpinIterations; ++i) {
+      if (q->completed_count.load(std::memory_order_acquire) >= target) break;
+      SpinOnce();
+    }
+    if (q->completed_count.load(std::memory_order_acquire) >= target) continue;
+    std::unique_lock<AdaptiveMutex> lock(q->mu);
+    ++q->flush_waiters;
+    q->completed_cv.wait(lock, [&, target = target] {
+      return q->completed_count.load(std::memory_order_relaxed) >= target;
+    });
+    --q->flush_waiters;
   }
 }
 

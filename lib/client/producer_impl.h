@@ -21,7 +21,10 @@
 // PartitionQueue's `mu` guards its batches; `io_mu_` the I/O thread's ready
 // list; `memory_mu_` only the waits for buffer memory. Callbacks run with no lock held. One thread at a time
 // drains a queue (`draining`), which keeps a partition's callbacks in offset
-// order. std::mutex rather than absl::Mutex: TSan understands it.
+// order. std::mutex (and AdaptiveMutex for the partition queues, taken
+// per record) rather than absl::Mutex: TSan understands them.
+
+#include <sched.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -34,6 +37,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "lib/base/adaptive_mutex.h"
 #include "lib/broker/broker_impl.h"
 #include "lib/client/default_partitioner.h"
 #include "lib/format/record_batch_builder.h"
@@ -74,15 +78,18 @@ class Producer::Impl {
     // Valid while the TopicEntry that made this queue holds its topic,
     // i.e. as long as the producer.
     broker::PartitionImpl* target = nullptr;
-    std::mutex mu;
+    AdaptiveMutex mu;
     std::unique_ptr<Batch> open;                // Guarded by mu.
     std::deque<std::unique_ptr<Batch>> closed;  // Guarded by mu.
     std::unique_ptr<Batch> spare;               // A recycled batch; guarded by mu.
     bool draining = false;                      // Guarded by mu.
     int32_t next_sequence = 0;                  // Guarded by mu.
     uint64_t closed_count = 0;                  // Batches ever closed; guarded by mu.
-    uint64_t completed_count = 0;               // Batches whose callbacks ran; guarded by mu.
-    std::condition_variable completed_cv;
+    // Batches whose callbacks ran: written under mu, read without it by a
+    // Flush spinning for completion.
+    std::atomic<uint64_t> completed_count{0};
+    int flush_waiters = 0;                      // Flushes asleep on completed_cv; guarded by mu.
+    std::condition_variable_any completed_cv;
     bool in_ready = false;                      // On the I/O thread's list; guarded by io_mu_.
   };
   // A topic as this producer knows it. Entries are never freed before the
@@ -155,13 +162,21 @@ class Producer::Impl {
   // the oldest open batch expires, or, with none open, a Send opens one
   // (`linger_idle_`). Without background threads, Sends drain inline and
   // the broker's maintenance closes lingering batches.
-  static constexpr int kIoSpinIterations = 2000;  // ~50 µs of pause.
-  static void CpuRelax() {
+  // How long the I/O thread (and a Flush) wait for the next batch (or
+  // completion) before sleeping: ~50 µs of SpinOnce.
+  static constexpr int kIoSpinIterations = 40;
+  // About a microsecond of waiting that hands the core over when another
+  // thread wants it: a spinner must not starve the thread it waits for on a
+  // busy machine.
+  static void SpinOnce() {
+    for (int i = 0; i < 16; ++i) {
 #if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #elif defined(__aarch64__)
-    asm volatile("yield");
+      asm volatile("yield");
 #endif
+    }
+    sched_yield();
   }
   const bool use_io_thread_;
   std::mutex io_mu_;

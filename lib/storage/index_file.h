@@ -49,12 +49,17 @@ class IndexFile {
 
   // Opens or creates `path`. With `writable`, the file is grown to
   // `max_index_bytes` rounded down to whole entries and mapped writable;
-  // otherwise mapped at its size. Entries = the file's length before growing
-  // / entry size (Kafka's rule).
+  // otherwise it is read into memory, never mapped: the process that owns
+  // the directory may trim the file (on roll) while we read it, and a
+  // mapping would then raise SIGBUS. Entries = the file's length before
+  // growing / entry size (Kafka's rule).
   absl::Status OpenFile(FileSystem* fs, const std::string& path, uint64_t max_index_bytes,
                         bool writable);
 
-  const uint8_t* entry_at(int i) const { return mapping_->data() + size_t{entry_bytes_} * i; }
+  absl::Status CheckLength(uint64_t size) const;
+  absl::Status ReadCopy();  // The read-only open.
+
+  const uint8_t* entry_at(int i) const { return base_ + size_t{entry_bytes_} * i; }
   uint8_t* mutable_entry_at(int i) { return mapping_->data() + size_t{entry_bytes_} * i; }
   // Publishes one more entry, written at mutable_entry_at(entry_count()).
   void PublishAppend() { entries_.store(entries_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
@@ -81,7 +86,9 @@ class IndexFile {
   const int64_t base_offset_;
   std::string path_;
   std::unique_ptr<File> file_;  // Null for a missing index opened read-only.
-  std::unique_ptr<Mapping> mapping_;
+  std::unique_ptr<Mapping> mapping_;          // Writable indexes.
+  std::unique_ptr<uint8_t[]> copy_;           // Read-only indexes.
+  const uint8_t* base_ = nullptr;             // Entry 0 in one or the other.
   bool writable_ = false;
   int max_entries_ = 0;
   // The number of valid entries; release-stored after an entry's bytes.

@@ -93,6 +93,24 @@ TEST_CASE("topic names follow Kafka's rules with Kafka's messages", "[broker]") 
   CHECK(absl::IsAlreadyExists((*broker)->CreateTopic("metrics.cpu").status()));
 }
 
+TEST_CASE("a topic with the longest legal name lives on disk across a restart", "[broker]") {
+  TempDir dir;
+  const std::string name(249, 'a');  // File names stop at 255 characters.
+  {
+    auto broker = Broker::Open(dir.path(), Manual());
+    REQUIRE_OK(broker);
+    REQUIRE_OK((*broker)->CreateTopic(name, {.partitions = 2}));
+    REQUIRE_OK((*broker)->AlterConfigs(name, {{"retention.ms", "1000"}}));
+    REQUIRE_OK((*broker)->Close());
+  }
+  auto broker = Broker::Open(dir.path(), Manual());
+  REQUIRE_OK(broker);
+  CHECK((*broker)->ListTopics() == std::vector<std::string>{name});
+  CHECK((*broker)->topic(name)->options().retention_ms == 1000);
+  REQUIRE_OK((*broker)->DeleteTopic(name));
+  CHECK((*broker)->ListTopics().empty());
+}
+
 TEST_CASE("topic configs are validated and accepted by Kafka name", "[broker][config]") {
   auto broker = Broker::OpenInMemory(Manual());
   REQUIRE_OK(broker);
@@ -190,7 +208,7 @@ TEST_CASE("a crash in the middle of a create leaves no half-created topic", "[br
   std::filesystem::create_directories(dir.Join("half-0"));
   std::filesystem::create_directories(dir.Join("half-1"));
   std::filesystem::create_directories(dir.Join("kept-7"));
-  { std::ofstream(dir.Join(".topics/half.properties.tmp")) << "partitions=2\n"; }
+  { std::ofstream(dir.Join(".topics/#writing")) << "partitions=2\n"; }
   auto broker = Broker::Open(dir.path(), Manual());
   REQUIRE_OK(broker);
   CHECK((*broker)->ListTopics() == std::vector<std::string>{"kept"});

@@ -1,22 +1,28 @@
 #!/usr/bin/python3
-"""Checks `rill verify` and `rill dump` on a data directory written by rill
-(rill_cli_data_writer) and on damaged copies of it.
+"""Checks the `rill` tool end to end: `rill verify` and `rill dump` on a data
+directory written by rill (rill_cli_data_writer) and on damaged copies of it;
+`rill topics` and `rill produce` on fresh directories of their own.
 
     check_cli.py --rill RILL --writer WRITER --work DIR CASE
 
-`write_data_dir` writes DIR/data; every other case reads it (or a copy it
-damages under DIR/CASE). Index entries and batch headers are also parsed here,
-independently of rill, to check what rill prints against the bytes.
+`write_data_dir` writes DIR/data; the verify and dump cases read it (or a copy
+they damage under DIR/CASE). Index entries and batch headers are also parsed
+here, independently of rill, to check what rill prints against the bytes. The
+topics and produce cases check what produce acknowledged against what
+`rill dump --records --json` finds in the log.
 """
 
 import argparse
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import time
 
 SUMMARY = re.compile(
     r"^(?P<topic>\S+)-(?P<partition>\d+): (?P<segments>\d+) segments, (?P<batches>\d+) batches, "
@@ -47,14 +53,21 @@ class Context:
         self.work = os.path.abspath(args.work)
         self.data = os.path.join(self.work, "data")
 
-    def run(self, *args, expect=0, env=None):
+    def run(self, *args, expect=0, env=None, stdin=None):
         """Runs rill with `args`; returns (stdout, stderr) after checking the exit code."""
         result = subprocess.run([self.rill, *args], capture_output=True, text=True,
-                                env=env, timeout=60)
+                                env=env, timeout=60, input=stdin)
         check(result.returncode == expect,
               f"rill {' '.join(args)}: exit {result.returncode}, expected {expect}\n"
               f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr}")
         return result.stdout, result.stderr
+
+    def fresh(self, name):
+        """The path of a new, not yet existing directory for a case."""
+        path = os.path.join(self.work, name)
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(self.work, exist_ok=True)
+        return path
 
     def copy(self, name):
         """A fresh copy of the data directory to damage."""
@@ -497,6 +510,511 @@ def live_dir(ctx):
         if owner.poll() is None:
             owner.kill()
             owner.wait()
+
+# --- topics and produce -----------------------------------------------------
+
+DESCRIBE_FIELDS = ["topic", "partition", "log_start_offset", "log_end_offset", "high_watermark",
+                   "segments", "size_bytes", "configs"]
+PARTITION_LINE = re.compile(
+    r"^\tPartition: (?P<partition>\d+)\tLogStartOffset: (?P<start>\d+)\t"
+    r"LogEndOffset: (?P<end>\d+)\tHighWatermark: (?P<hw>\d+)\tSegments: (?P<segments>\d+)\t"
+    r"SizeBytes: (?P<size>\d+)$")
+
+
+def dumped_records(ctx, data, topic):
+    """(partition, offset) -> record object, as `rill dump --records --json` prints it."""
+    stdout, _ = ctx.run("dump", data, "--records", "--json")
+    return {(o["partition"], o["offset"]): o for o in json_lines(stdout)
+            if "key" in o and o.get("topic") == topic}
+
+
+def parse_acks(stdout):
+    """line number -> (partition, offset) from `--print-offsets` text lines."""
+    acks = {}
+    for line in stdout.splitlines():
+        number, partition, offset = map(int, line.split())
+        check(number not in acks, f"line {number} acknowledged twice")
+        acks[number] = (partition, offset)
+    return acks
+
+
+def check_acks_match_log(ctx, data, topic, acks, want):
+    """Each acknowledged line's record is at its (partition, offset) with
+    want[line] = (key, value, headers) as JSON."""
+    records = dumped_records(ctx, data, topic)
+    for number, (partition, offset) in acks.items():
+        record = records.get((partition, offset))
+        check(record is not None, f"line {number}: nothing at {topic}-{partition} offset {offset}")
+        key, value, headers = want[number]
+        got = (record["key"], record["value"], record["headers"])
+        check(got == (key, value, headers), f"line {number}: {got} != {(key, value, headers)}")
+    return records
+
+
+def topic_summaries(ctx, data, *flags):
+    stdout, _ = ctx.run("--dir", data, *flags, "topics", "list", "--json")
+    return {o["name"]: o for o in json_lines(stdout)}
+
+
+@case
+def topics_round_trip(ctx):
+    data = os.path.join(ctx.fresh("topics_round_trip"), "nested", "data")
+    stdout, _ = ctx.run("--dir", data, "topics", "create", "orders", "--partitions", "3",
+                        "--config", "retention.ms=1000", "--config", "cleanup.policy=compact")
+    check(stdout == "Created topic orders.\n", stdout)
+    check(os.path.isdir(data), "create makes --dir")
+    ctx.run("--dir", data, "topics", "create", "events")
+    stdout, _ = ctx.run("--dir", data, "topics", "list")
+    check(stdout == "events\norders\n", stdout)
+    summaries_ = topic_summaries(ctx, data)
+    check(summaries_["orders"] == {"name": "orders", "partitions": 3, "configs": {
+        "cleanup.policy": "compact", "retention.ms": "1000"}}, f"{summaries_}")
+    check(summaries_["events"] == {"name": "events", "partitions": 1, "configs": {}},
+          f"{summaries_}")
+    stdout, _ = ctx.run("--dir", data, "--json", "topics", "create", "more")
+    check(json.loads(stdout) == {"name": "more", "partitions": 1, "configs": {}}, stdout)
+
+    stdout, _ = ctx.run("--dir", data, "topics", "describe", "orders")
+    lines = stdout.splitlines()
+    check(re.match(r"^Topic: orders\tTopicId: [A-Za-z0-9_-]{22}\tPartitionCount: 3\t"
+                   r"ReplicationFactor: 1$", lines[0]), stdout)
+    parts = [PARTITION_LINE.match(line) for line in lines[1:4]]
+    check(all(parts) and [int(m["partition"]) for m in parts] == [0, 1, 2], stdout)
+    check(all(m["start"] == m["end"] == m["hw"] == "0" and m["segments"] == "1" for m in parts),
+          stdout)
+    check(lines[4] == "Configs:" and "\tretention.ms=1000" in lines and
+          "\tsegment.bytes=1073741824" in lines, stdout)
+
+    ctx.run("--dir", data, "produce", "orders", "--partition", "1", stdin="a\nb\nc\n")
+    stdout, _ = ctx.run("--dir", data, "topics", "describe", "orders", "--json")
+    objects = json_lines(stdout)
+    check([list(o) for o in objects] == [DESCRIBE_FIELDS] * 3, stdout)
+    one = objects[1]
+    check((one["topic"], one["partition"], one["log_start_offset"], one["log_end_offset"],
+           one["high_watermark"], one["segments"]) == ("orders", 1, 0, 3, 3, 1), f"{one}")
+    log = os.path.join(data, "orders-1", "00000000000000000000.log")
+    check(one["size_bytes"] == os.path.getsize(log), f"{one} vs {os.path.getsize(log)}")
+    check(one["configs"]["retention.ms"] == "1000" and
+          one["configs"]["min.insync.replicas"] == "1" and len(one["configs"]) > 20, f"{one}")
+
+    stdout, _ = ctx.run("--dir", data, "topics", "alter", "orders", "--config",
+                        "retention.ms=5000", "--config", "segment.bytes=100000")
+    check(stdout == "Altered topic orders: retention.ms=5000, segment.bytes=100000\n", stdout)
+    check(topic_summaries(ctx, data)["orders"]["configs"] == {
+        "cleanup.policy": "compact", "retention.ms": "5000", "segment.bytes": "100000"},
+        "alter is incremental")
+    stdout, _ = ctx.run("--dir", data, "topics", "delete", "orders")
+    check(stdout == "Deleted topic orders.\n", stdout)
+    check(not os.path.exists(os.path.join(data, "orders-1")), "delete removes the files")
+    stdout, _ = ctx.run("--dir", data, "--json", "topics", "delete", "events")
+    check(json.loads(stdout) == {"name": "events", "deleted": True}, stdout)
+    stdout, _ = ctx.run("--dir", data, "topics", "list")
+    check(stdout == "more\n", stdout)
+    _, stderr = ctx.run("--dir", data, "topics", "describe", "orders", expect=1)
+    check(stderr == "rill: topic orders: Topic 'orders' does not exist.\n", stderr)
+    _, stderr = ctx.run("--dir", data, "topics", "delete", "orders", expect=1)
+    check(stderr == "rill: topic orders: Topic 'orders' does not exist.\n", stderr)
+    missing = os.path.join(ctx.work, "topics_round_trip", "none")
+    _, stderr = ctx.run("--dir", missing, "topics", "list", expect=1)
+    check(stderr == f"rill: {missing}: no such data directory (set --dir or $RILL_DIR)\n", stderr)
+    check(not os.path.exists(missing), "list must not create the directory")
+
+
+@case
+def topics_bad_names(ctx):
+    data = ctx.fresh("topics_bad_names")
+    ctx.run("--dir", data, "topics", "create", "a.b")
+    invalid = "Topic name is invalid: "
+    long_name = "x" * 250
+    cases = {
+        "bad name": invalid + "'bad name' contains one or more characters other than ASCII "
+                              "alphanumerics, '.', '_' and '-'",
+        "": invalid + "the empty string is not allowed",  # Printed as "topic : ...".
+        ".": invalid + "'.' is not allowed",
+        "..": invalid + "'..' is not allowed",
+        long_name: invalid + f"the length of '{long_name}' is longer than the max allowed "
+                             "length 249",
+        "__mine": invalid + "'__mine' starts with '__', reserved for internal topics",
+        "a_b": "Topic 'a_b' collides with existing topic: a.b",
+        "a.b": "Topic 'a.b' already exists.",
+    }
+    for name, why in cases.items():
+        _, stderr = ctx.run("--dir", data, "topics", "create", name, expect=1)
+        check(stderr == f"rill: topic {name}: {why}\n", stderr)
+    stdout, _ = ctx.run("--dir", data, "topics", "list")
+    check(stdout == "a.b\n", stdout)
+
+
+@case
+def topics_unknown_configs(ctx):
+    data = ctx.fresh("topics_unknown_configs")
+    _, stderr = ctx.run("--dir", data, "topics", "create", "t", "--config", "retention.mss=1",
+                        expect=1)
+    check(stderr == "rill: topic t: unknown topic config 'retention.mss'\n", stderr)
+    _, stderr = ctx.run("--dir", data, "topics", "create", "t", "--config", "segment.bytes=big",
+                        expect=1)
+    check(stderr == "rill: topic t: invalid value 'big' for topic config segment.bytes: "
+                    "expected an integer\n", stderr)
+    _, stderr = ctx.run("--dir", data, "topics", "create", "t", "--config", "partitions=2",
+                        expect=1)
+    check(stderr == "rill: topic t: unknown topic config 'partitions' (use --partitions)\n",
+          stderr)
+    _, stderr = ctx.run("--dir", data, "topics", "create", "t", "--partitions", "0", expect=1)
+    check(stderr.startswith("rill: topic t: invalid partitions 0"), stderr)
+    ctx.run("--dir", data, "topics", "create", "t")
+    _, stderr = ctx.run("--dir", data, "topics", "alter", "t", "--config", "nope=1", expect=1)
+    check(stderr == "rill: topic t: unknown topic config 'nope'\n", stderr)
+    check(topic_summaries(ctx, data)["t"]["configs"] == {}, "a refused alter changes nothing")
+    _, stderr = ctx.run("--dir", data, "topics", "alter", "missing", "--config", "retention.ms=1",
+                        expect=1)
+    check(stderr == "rill: topic missing: Topic 'missing' does not exist.\n", stderr)
+    config = os.path.join(data, "..", "topics_unknown_configs.properties")
+    with open(config, "w") as f:
+        f.write("# broker\nnum.partitions=2\n\nlog.retention.mins=5\n")
+    _, stderr = ctx.run("--dir", data, "--config-file", config, "topics", "list", expect=1)
+    check(stderr == f"rill: {config} line 4: unknown config 'log.retention.mins': neither a "
+                    "broker nor a producer config (Kafka's names; see docs/cli.md)\n", stderr)
+    with open(config, "w") as f:
+        f.write("log.segment.bytes=huge\n")
+    _, stderr = ctx.run("--dir", data, "--config-file", config, "topics", "list", expect=1)
+    check(stderr.startswith(f"rill: {config} line 1: invalid value 'huge' for "), stderr)
+    _, stderr = ctx.run("--dir", data, "--config-file", config + ".none", "topics", "list",
+                        expect=1)
+    check(stderr.startswith(f"rill: {config}.none: cannot open"), stderr)
+
+
+def check_usage_error(ctx, args, message, usage):
+    stdout, stderr = ctx.run(*args, expect=2)
+    check(stdout == "", stdout)
+    check(stderr.startswith("rill: usage error: ") and message in stderr.splitlines()[0],
+          f"rill {' '.join(args)}:\n{stderr}")
+    check(usage in stderr, f"rill {' '.join(args)} prints its usage:\n{stderr}")
+
+
+@case
+def topics_and_produce_usage(ctx):
+    data = ctx.fresh("topics_and_produce_usage")
+    check_usage_error(ctx, ["--dir", data, "topics"], "A subcommand is required",
+                      "Usage: rill topics [OPTIONS] SUBCOMMAND")
+    check_usage_error(ctx, ["--dir", data, "topics", "create"], "NAME is required",
+                      "Usage: rill topics create [OPTIONS] NAME")
+    check_usage_error(ctx, ["--dir", data, "topics", "create", "t", "--config", "retention.ms"],
+                      "expected key=value", "Usage: rill topics create")
+    check_usage_error(ctx, ["--dir", data, "topics", "create", "t", "--partitions", "two"],
+                      "--partitions", "Usage: rill topics create")
+    check_usage_error(ctx, ["--dir", data, "topics", "alter", "t"], "--config is required",
+                      "Usage: rill topics alter")
+    check_usage_error(ctx, ["--dir", data, "produce"], "TOPIC is required",
+                      "Usage: rill produce [OPTIONS] TOPIC")
+    check_usage_error(ctx, ["--dir", data, "produce", "t", "--compression", "brotli"],
+                      "--compression", "Usage: rill produce")
+    check_usage_error(ctx, ["--dir", data, "produce", "t", "--acks", "2"], "--acks",
+                      "Usage: rill produce")
+    check_usage_error(ctx, ["--dir", data, "produce", "t", "--partition", "-1"], "--partition",
+                      "Usage: rill produce")
+    check_usage_error(ctx, ["--dir", data, "produce", "t", "--key-separator", ""],
+                      "--key-separator", "Usage: rill produce")
+    check_usage_error(ctx, ["--dir", data, "produce", "t", "--json", "--key-separator", ":"],
+                      "apply to text input, not to --json records", "Usage: rill produce")
+    check(not os.path.exists(data), "a usage error touches nothing")
+    # Every flag with its default, from `help` and from --help alike.
+    for args, flags in [(["topics", "create"], ["--partitions", "--config"]),
+                        (["produce"], ["--partition", "--key-separator", "--null-value-marker",
+                                       "--compression", "--acks", "--linger-ms", "--batch-size",
+                                       "--header", "--print-offsets", "--config"])]:
+        by_help, _ = ctx.run("help", *args)
+        by_flag, _ = ctx.run(*args, "--help")
+        check(by_help == by_flag, f"help {args} and --help differ:\n{by_help}\n{by_flag}")
+        text = " ".join(by_help.split())
+        for flag in flags:
+            m = re.search(re.escape(flag) + r"\b[^-].*?Default: ", text)
+            check(m is not None, f"{flag} with its default in:\n{by_help}")
+    for sub in ["list", "describe", "alter", "delete"]:
+        ctx.run("help", "topics", sub)
+
+
+@case
+def config_file_precedence(ctx):
+    data = ctx.fresh("config_file_precedence")
+    config = data + ".properties"
+    with open(config, "w") as f:
+        f.write("# a Kafka-style file mixing broker and producer configs\n"
+                "! comments either way\n\n"
+                "num.partitions = 4\n"
+                "log.retention.hours: 1\n"
+                "acks=0\n"
+                "linger.ms=0\n")
+    base = ["--dir", data, "--config-file", config]
+    ctx.run(*base, "topics", "create", "from-file")
+    ctx.run(*base, "topics", "create", "flags", "--partitions", "2", "--config",
+            "retention.ms=5")
+    topics = topic_summaries(ctx, data)
+    check(topics["from-file"] == {"name": "from-file", "partitions": 4,
+                                  "configs": {"retention.ms": "3600000"}}, f"{topics}")
+    check(topics["flags"] == {"name": "flags", "partitions": 2,
+                              "configs": {"retention.ms": "5"}}, f"{topics}")
+    # acks=0 from the file: nothing is waited for, offsets are -1.
+    stdout, _ = ctx.run(*base, "produce", "flags", "--partition", "0", "--print-offsets",
+                        stdin="a\nb\n")
+    check(stdout == "1 0 -1\n2 0 -1\n", stdout)
+    # --config wins over the file, and a dedicated flag over both.
+    stdout, _ = ctx.run(*base, "produce", "flags", "--partition", "0", "--print-offsets",
+                        "--config", "acks=all", stdin="c\n")
+    check(stdout == "1 0 2\n", stdout)
+    stdout, _ = ctx.run(*base, "produce", "flags", "--partition", "0", "--print-offsets",
+                        "--config", "acks=0", "--acks", "1", stdin="d\n")
+    check(stdout == "1 0 3\n", stdout)
+    _, stderr = ctx.run(*base, "produce", "flags", "--config", "acks=most", stdin="e\n",
+                        expect=1)
+    check(stderr.startswith("rill: --config acks=most: invalid value 'most' for producer config "
+                            "acks"), stderr)
+    _, stderr = ctx.run(*base, "produce", "flags", "--config", "group.idd=x", stdin="e\n",
+                        expect=1)
+    check(stderr.startswith("rill: --config group.idd=x: unknown config 'group.idd'"), stderr)
+    records = dumped_records(ctx, data, "flags")
+    check([records[(0, o)]["value"] for o in range(4)] == ["a", "b", "c", "d"], f"{records}")
+    check(len(records) == 4, "refused runs sent nothing")
+
+
+@case
+def produce_text(ctx):
+    data = ctx.fresh("produce_text")
+    ctx.run("--dir", data, "topics", "create", "t", "--partitions", "3")
+    lines = ["plain", "", "with spaces and ünïcode ✓", "crlf\r", "last without newline"]
+    stdout, _ = ctx.run("--dir", data, "produce", "t", "--print-offsets",
+                        stdin="\n".join(lines))
+    acks = parse_acks(stdout)
+    check(sorted(acks) == [1, 2, 3, 4, 5], stdout)
+    want = {i + 1: (None, line.rstrip("\r"), []) for i, line in enumerate(lines)}
+    check_acks_match_log(ctx, data, "t", acks, want)
+
+    lines = [f"key{i % 4}::value {i}" + (":: more" if i == 3 else "") for i in range(20)]
+    lines[7] = "key3::NULL"
+    lines[8] = "NULL::x"
+    stdout, _ = ctx.run("--dir", data, "produce", "t", "--print-offsets", "--key-separator", "::",
+                        "--null-value-marker", "NULL", "--header", "trace=abc=d",
+                        "--header", "flag", "--linger-ms", "0", "--batch-size", "100",
+                        stdin="\n".join(lines) + "\n")
+    acks = parse_acks(stdout)
+    check(sorted(acks) == list(range(1, 21)), stdout)
+    headers = [{"key": "trace", "value": "abc=d"}, {"key": "flag", "value": None}]
+    want = {}
+    for i, line in enumerate(lines):
+        key, value = line.split("::", 1)
+        want[i + 1] = (key, None if value == "NULL" else value, headers)
+    check_acks_match_log(ctx, data, "t", acks, want)
+    # Kafka's default partitioner: one key, one partition.
+    by_key = {}
+    for number, (partition, _) in acks.items():
+        by_key.setdefault(want[number][0], set()).add(partition)
+    check(all(len(p) == 1 for p in by_key.values()), f"{by_key}")
+    # A line without the separator stops the run; what came before is in.
+    stdout, stderr = ctx.run("--dir", data, "produce", "t", "--partition", "2",
+                             "--print-offsets", "--key-separator", ":",
+                             stdin="a:1\nb:2\nno separator\nc:3\n", expect=1)
+    check(stderr == "rill: stdin line 3: no key separator \":\" in the line\n", stderr)
+    check(sorted(parse_acks(stdout)) == [1, 2], stdout)
+
+
+@case
+def produce_json(ctx):
+    data = ctx.fresh("produce_json")
+    ctx.run("--dir", data, "topics", "create", "j", "--partitions", "2")
+    inputs = [
+        {"key": "k", "value": "v", "headers": [{"key": "h", "value": "x"}]},
+        {"key": {"base64": "AP8="}, "value": {"base64": "gIE="}, "partition": 1},
+        {"key": None, "value": None, "partition": 0, "timestamp": 1700000000123},
+        {"value": "only a value"},
+        {"key": "", "value": "", "headers": [{"key": "n", "value": None},
+                                             {"key": "b", "value": {"base64": "/wA="}}]},
+        # What dump --records --json prints produces again.
+        {"topic": "elsewhere", "partition": 1, "offset": 99, "timestamp": 1700000000999,
+         "timestamp_type": "create", "key": "copied", "value": "again", "headers": []},
+    ]
+    stdin = "".join(json.dumps(o) + "\n" for o in inputs)
+    stdout, _ = ctx.run("--dir", data, "--json", "produce", "j", "--print-offsets",
+                        "--header", "all=1", stdin=stdin)
+    acks = {}
+    for o in json_lines(stdout):
+        check(list(o) == ["line", "partition", "offset"], f"{o}")
+        acks[o["line"]] = (o["partition"], o["offset"])
+    check(sorted(acks) == list(range(1, len(inputs) + 1)), stdout)
+    extra = [{"key": "all", "value": "1"}]
+    want = {}
+    for number, o in enumerate(inputs, start=1):
+        if "partition" in o:
+            check(acks[number][0] == o["partition"], f"line {number}: {acks[number]}")
+        want[number] = (o.get("key"), o.get("value"), o.get("headers", []) + extra)
+    records = check_acks_match_log(ctx, data, "j", acks, want)
+    check(records[acks[3]]["timestamp"] == 1700000000123, f"{records[acks[3]]}")
+    check(records[acks[6]]["timestamp"] == 1700000000999, f"{records[acks[6]]}")
+    _, stderr = ctx.run("--dir", data, "--json", "produce", "j",
+                        stdin='{"value":"ok"}\n{"value":"bad"\n', expect=1)
+    check(stderr.startswith("rill: stdin line 2: not JSON: "), stderr)
+    _, stderr = ctx.run("--dir", data, "--json", "produce", "j",
+                        stdin='{"value":"ok","partition":5}\n', expect=1)
+    check(stderr.startswith("rill: stdin line 1: topic j partition 5: ") and
+          stderr.rstrip().endswith("(1 of 1 records failed)"), stderr)
+
+
+@case
+def produce_missing_topic(ctx):
+    data = ctx.fresh("produce_missing_topic")
+    _, stderr = ctx.run("--dir", data, "produce", "nope", stdin="a\n", expect=1)
+    check(stderr == "rill: topic nope: Topic 'nope' does not exist (create it with rill topics "
+                    "create or set auto.create.topics.enable=true)\n", stderr)
+    ctx.run("--dir", data, "topics", "create", "two", "--partitions", "2")
+    _, stderr = ctx.run("--dir", data, "produce", "two", "--partition", "2", stdin="a\n",
+                        expect=1)
+    check(stderr == "rill: topic two: partition 2 does not exist: the topic has 2 partitions\n",
+          stderr)
+    stdout, _ = ctx.run("--dir", data, "produce", "auto", "--print-offsets", "--config",
+                        "auto.create.topics.enable=true", "--config", "num.partitions=3",
+                        stdin="a\n")
+    check(re.fullmatch(r"1 [0-2] 0\n", stdout), stdout)
+    check(topic_summaries(ctx, data)["auto"]["partitions"] == 3, "auto-created with defaults")
+    check(dumped_records(ctx, data, "two") == {}, "nothing was produced to two")
+
+
+def start_producer(ctx, data, topic, *flags):
+    return subprocess.Popen([ctx.rill, "--dir", data, "produce", topic, "--print-offsets",
+                             *flags], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+class LineReader:
+    """Lines of a pipe, with a timeout (select on the raw descriptor)."""
+
+    def __init__(self, pipe):
+        self.fd = pipe.fileno()
+        self.buffer = b""
+
+    def readline(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            check(left > 0, "timed out waiting for an acknowledgement")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    return None
+                self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def rest(self):
+        """Everything left, up to the end of the pipe."""
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            self.buffer += chunk
+        return self.buffer.decode()
+
+
+@case
+def produce_read_only_describe(ctx):
+    """--read-only inspects a directory a live `rill produce` holds."""
+    data = ctx.fresh("produce_read_only_describe")
+    ctx.run("--dir", data, "topics", "create", "live", "--partitions", "2")
+    owner = start_producer(ctx, data, "live", "--partition", "1")
+    try:
+        reader = LineReader(owner.stdout)
+        for i in range(5):
+            owner.stdin.write(f"record {i}\n".encode())
+            owner.stdin.flush()
+            check(reader.readline() == f"{i + 1} 1 {i}", "acknowledged in order")
+        _, stderr = ctx.run("--dir", data, "topics", "describe", "live", expect=1)
+        check(re.fullmatch(rf"rill: {re.escape(data)} is in use by process {owner.pid} \(lock "
+                           rf"{re.escape(data)}/\.lock\); use --read-only to inspect it\n",
+                           stderr), stderr)
+        ctx.run("--dir", data, "topics", "list", expect=1)
+        stdout, _ = ctx.run("--dir", data, "--read-only", "topics", "describe", "live", "--json")
+        objects = json_lines(stdout)
+        check([(o["partition"], o["log_end_offset"], o["high_watermark"]) for o in objects] ==
+              [(0, 0, 0), (1, 5, 5)], stdout)
+        stdout, _ = ctx.run("--dir", data, "--read-only", "topics", "describe", "live")
+        check("\tPartition: 1\tLogStartOffset: 0\tLogEndOffset: 5\tHighWatermark: 5\t" in stdout,
+              stdout)
+        stdout, _ = ctx.run("--dir", data, "--read-only", "topics", "list")
+        check(stdout == "live\n", stdout)
+        _, stderr = ctx.run("--dir", data, "--read-only", "topics", "create", "x", expect=1)
+        check(stderr == f"rill: --read-only: this command writes to {data}\n", stderr)
+        owner.stdin.close()
+        check(owner.wait(timeout=30) == 0, owner.stderr.read().decode())
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+    stdout, _ = ctx.run("--dir", data, "topics", "describe", "live", "--json")
+    check(json_lines(stdout)[1]["log_end_offset"] == 5, stdout)
+
+
+@case
+def produce_kill(ctx):
+    """Every record `--print-offsets` reported before a SIGKILL is in the log.
+
+    The topic has flush.messages=1: Log::Append fsyncs once that many records
+    are unflushed, inside the append and so before the producer's callback
+    (docs/storage.md "Durability"), so an acknowledged record is on stable
+    storage, which is what would survive a power loss. A SIGKILL alone keeps
+    the page cache, so it would keep even unflushed appends; this test cannot
+    cut the power, but it checks the promise under the strongest setting and
+    through the unclean-shutdown recovery of the next open.
+    """
+    data = ctx.fresh("produce_kill")
+    ctx.run("--dir", data, "topics", "create", "k", "--partitions", "2", "--config",
+            "flush.messages=1")
+    owner = start_producer(ctx, data, "k", "--key-separator", ":")
+    reader = LineReader(owner.stdout)
+    acks = {}
+    try:
+        for i in range(1, 61):
+            owner.stdin.write(f"key{i % 5}:value{i}\n".encode())
+            owner.stdin.flush()
+            if i <= 30:  # Wait for these; feed the rest without waiting.
+                line = reader.readline()
+                acks.update(parse_acks(line))
+            else:
+                time.sleep(0.001)
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(timeout=30)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+    check(owner.returncode == -signal.SIGKILL, f"exit {owner.returncode}")
+    acks.update(parse_acks(reader.rest()))
+    check(len(acks) >= 30, f"{len(acks)} acknowledged")
+    check(not os.path.exists(os.path.join(data, ".kafka_cleanshutdown")), "an unclean stop")
+    # A writable open recovers the directory; then read what is there.
+    stdout, _ = ctx.run("--dir", data, "topics", "describe", "k", "--json")
+    want = {i: (f"key{i % 5}", f"value{i}", []) for i in range(1, 61)}
+    records = check_acks_match_log(ctx, data, "k", acks, want)
+    check(len(records) >= len(acks), f"{len(records)} records, {len(acks)} acknowledged")
+    ends = {o["partition"]: o["log_end_offset"] for o in json_lines(stdout)}
+    check(sum(ends.values()) == len(records), f"{ends}, {len(records)} records")
+    # Nothing but sent lines, each once.
+    values = sorted(int(r["value"][len("value"):]) for r in records.values())
+    check(len(values) == len(set(values)) and set(values) <= set(want), f"{values}")
+    ctx.run("--dir", data, "verify", "k")
+
+
+@case
+def broker_refuses_foreign_dir(ctx):
+    """A directory with partitions but no rill topic metadata is not emptied."""
+    data = ctx.copy("broker_refuses_foreign_dir")
+    before = sorted(os.listdir(data))
+    _, stderr = ctx.run("--dir", data, "topics", "list", expect=1)
+    check(stderr.startswith(f"rill: {data}: has partition directories (events-log-0, ...) but no "
+                            "rill topic metadata (.topics)"), stderr)
+    ctx.run("--dir", data, "produce", "orders", stdin="x\n", expect=1)
+    check(sorted(os.listdir(data)) == before, f"{sorted(os.listdir(data))} != {before}")
+    stdout, _ = ctx.run("--dir", data, "--read-only", "topics", "list")
+    check(stdout == "", stdout)
+    ctx.run("--dir", data, "verify")
+
 
 
 def main():

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/storage/log_manager.h"
 #include "test/support/status_matchers.h"
@@ -83,6 +84,39 @@ TEST_CASE("a writing command creates the directory and refuses --read-only", "[c
   auto opened = OpenDataDir(FlagsFor(dir), DataDirAccess::kWrite);
   REQUIRE_OK(opened);
   CHECK(std::filesystem::is_directory(dir));
+}
+
+TEST_CASE("a broker opens a directory it created and refuses one with foreign partitions",
+          "[cli]") {
+  ScratchDir scratch;
+  std::string dir = scratch.path() + "/data";
+  {
+    auto broker = OpenBroker(FlagsFor(dir), DataDirAccess::kWrite, BrokerOptions{});
+    REQUIRE_OK(broker);
+    REQUIRE_OK((*broker)->CreateTopic("orders"));
+    REQUIRE_OK((*broker)->Close());
+  }
+  auto again = OpenBroker(FlagsFor(dir), DataDirAccess::kRead, BrokerOptions{});
+  REQUIRE_OK(again);
+  CHECK((*again)->ListTopics() == std::vector<std::string>{"orders"});
+  again->reset();
+
+  // Partitions written through the storage layer alone, as Kafka's would be.
+  std::string foreign = scratch.path() + "/foreign";
+  {
+    auto logs = TakeLock(foreign);
+    REQUIRE_OK(logs);
+    REQUIRE_OK((*logs)->GetOrCreateLog("events", 0, storage::LogConfig{}));
+  }
+  auto refused = OpenBroker(FlagsFor(foreign), DataDirAccess::kWrite, BrokerOptions{});
+  REQUIRE(absl::IsFailedPrecondition(refused.status()));
+  CHECK(absl::StrContains(refused.status().message(),
+                          "has partition directories (events-0) but no rill topic metadata"));
+  CHECK(std::filesystem::is_directory(foreign + "/events-0"));
+  auto read_only =
+      OpenBroker(FlagsFor(foreign, /*read_only=*/true), DataDirAccess::kRead, BrokerOptions{});
+  REQUIRE_OK(read_only);
+  CHECK((*read_only)->ListTopics().empty());
 }
 
 TEST_CASE("ExplainLockError leaves every other error alone", "[cli]") {

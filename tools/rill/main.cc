@@ -16,6 +16,8 @@
 #include "rill/rill.h"
 #include "tools/rill/command.h"
 #include "tools/rill/dump_command.h"
+#include "tools/rill/produce_command.h"
+#include "tools/rill/topics_command.h"
 #include "tools/rill/verify_command.h"
 
 namespace rill::tool {
@@ -23,6 +25,8 @@ namespace {
 
 // The commands, in the order `rill --help` lists them.
 constexpr CommandRegistrar kCommands[] = {
+    RegisterTopicsCommand,
+    RegisterProduceCommand,
     RegisterDumpCommand,
     RegisterVerifyCommand,
 };
@@ -60,6 +64,14 @@ CLI::App* FindSubcommand(CLI::App* parent, const std::string& name) {
   std::vector<CLI::App*> found =
       parent->get_subcommands([&](CLI::App* sub) { return sub->check_name(name); });
   return found.empty() ? nullptr : found.front();
+}
+
+// Gives every command and subcommand (`topics create`) the global flags footer.
+void SetFooters(CLI::App* parent) {
+  for (CLI::App* command : parent->get_subcommands([](CLI::App*) { return true; })) {
+    command->footer(kGlobalFlagsFooter);
+    SetFooters(command);
+  }
 }
 
 // `rill help [COMMAND [SUBCOMMAND...]]`: the usage of that command, with
@@ -105,9 +117,7 @@ int Main(int argc, char** argv) {
   AddGlobalFlags(&app, &globals);
   for (CommandRegistrar add : kCommands) add(&app, &globals, &run);
   RegisterHelpCommand(&app, &run);
-  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
-    command->footer(kGlobalFlagsFooter);
-  }
+  SetFooters(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

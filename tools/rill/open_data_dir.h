@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/storage/log_manager.h"
+#include "rill/broker.h"
 #include "tools/rill/command.h"
 
 namespace rill::tool {
@@ -33,6 +34,17 @@ absl::Status RequireDataDir(const std::string& dir);
 // InvalidArgument for kWrite with --read-only; LogManager::Open's.
 absl::StatusOr<std::unique_ptr<storage::LogManager>> OpenDataDir(const GlobalFlags& globals,
                                                                  DataDirAccess access);
+
+// Opens the data directory of `globals` as a rill::Broker for `access`, with
+// `options` (its read_only set from --read-only). A writable broker removes
+// partition directories no topic metadata accounts for (a crashed create),
+// so a directory that has partition directories but no `.topics` at all —
+// Apache Kafka's, or one written through the storage layer alone — is
+// refused rather than emptied. Errors: as OpenDataDir; FailedPrecondition
+// "<dir>: has partition directories (<first>, ...) but no rill topic
+// metadata ..." for such a directory; Broker::Open's.
+absl::StatusOr<std::unique_ptr<Broker>> OpenBroker(const GlobalFlags& globals, DataDirAccess access,
+                                                   BrokerOptions options);
 
 // `status` with the hint "; use --read-only to inspect it" when it is the
 // storage layer's "<dir> is in use by process <pid> (lock <file>)"; any other

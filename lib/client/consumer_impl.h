@@ -1,0 +1,132 @@
+#ifndef RILL_CLIENT_CONSUMER_IMPL_H_
+#define RILL_CLIENT_CONSUMER_IMPL_H_
+
+// The machinery behind rill::Consumer: the assignment with a position per
+// partition (Kafka's SubscriptionState), the fetch order that makes Poll
+// round robin, and the wait on all assigned partitions at once.
+//
+// Each assigned partition's topic is held by shared_ptr
+// (BrokerImpl::FindTopic), so a DeleteTopic cannot free a partition or its
+// log under the consumer; Poll notices TopicImpl::deleted() and reports it.
+// One DataNotifier is registered with every assigned partition: appends,
+// Wakeup() and broker close bump it (lib/broker/partition_impl.h).
+//
+// Thread safety: one thread at a time, except Wakeup(), which touches only
+// `wakeup_` and `notifier_`.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "lib/broker/broker_impl.h"
+#include "lib/broker/partition_impl.h"
+#include "lib/client/consumer_fetch.h"
+#include "rill/consumer.h"
+
+namespace rill {
+
+class Consumer::Impl {
+ public:
+  Impl(Broker* broker, const ConsumerOptions& options);
+  ~Impl();
+
+  absl::Status config_status() const { return config_status_; }
+  const ConsumerOptions& options() const { return options_; }
+
+  absl::Status Assign(absl::Span<const TopicPartition> partitions);
+  std::vector<TopicPartition> Assignment() const;
+  absl::StatusOr<ConsumerRecords> Poll(absl::Duration timeout);
+  absl::Status Seek(const TopicPartition& partition, int64_t offset);
+  absl::Status SeekToBeginning(absl::Span<const TopicPartition> partitions);
+  absl::Status SeekToEnd(absl::Span<const TopicPartition> partitions);
+  absl::StatusOr<int64_t> Position(const TopicPartition& partition);
+  absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndTimestamp>>> OffsetsForTimes(
+      const std::map<TopicPartition, int64_t>& timestamps);
+  absl::StatusOr<std::map<TopicPartition, int64_t>> BeginningOffsets(
+      absl::Span<const TopicPartition> partitions);
+  absl::StatusOr<std::map<TopicPartition, int64_t>> EndOffsets(
+      absl::Span<const TopicPartition> partitions);
+  // Pause (true) or Resume (false).
+  absl::Status SetPaused(absl::Span<const TopicPartition> partitions, bool paused);
+  std::vector<TopicPartition> Paused() const;
+  void Wakeup();
+  absl::Status Close();
+
+ private:
+  // A partition of the broker, kept valid by holding its topic.
+  struct PartitionRef {
+    std::shared_ptr<broker::TopicImpl> topic;
+    broker::PartitionImpl* partition = nullptr;
+  };
+  // One assigned partition.
+  struct PartitionState {
+    TopicPartition tp;
+    PartitionRef ref;
+    std::optional<int64_t> position;
+    // SeekToBeginning / SeekToEnd, applied at the next Poll or Position.
+    std::optional<OffsetReset> pending_reset;
+    bool paused = false;
+    // Within one Poll: where the fetch has got to (becomes `position` when
+    // the Poll succeeds), batch bytes taken, the high watermark last
+    // fetched up to, and whether records were returned.
+    int64_t fetch_position = 0;
+    uint64_t fetched_bytes = 0;
+    int64_t fetched_to = -1;
+    bool returned = false;
+
+    bool fetchable() const { return !paused && position.has_value(); }
+  };
+  // What one pass over the partitions took.
+  struct Round {
+    uint64_t bytes = 0;
+    bool limited = false;  // A limit left data behind: return now.
+  };
+
+  absl::Status CheckOpen() const;
+  absl::StatusOr<PartitionRef> Lookup(const TopicPartition& tp) const;
+  absl::StatusOr<PartitionState*> Assigned(const TopicPartition& tp) const;
+  // The assigned states of `partitions`, or all of them if it is empty.
+  absl::StatusOr<std::vector<PartitionState*>> AssignedOrAll(
+      absl::Span<const TopicPartition> partitions) const;
+  std::vector<TopicPartition> Sorted(bool paused_only) const;
+  void Release(PartitionState* state);
+  // Drops the partitions of deleted topics from the assignment and returns
+  // NotFound naming them, or OK if there were none.
+  absl::Status DropDeleted();
+  absl::Status ResolvePosition(PartitionState* state);
+  int64_t ResetOffset(const PartitionState& state, OffsetReset reset) const;
+  absl::Status ResetOutOfRange(PartitionState* state, const absl::Status& cause);
+
+  absl::Status StartPoll();
+  absl::StatusOr<Round> FetchRound(client::Fetcher* fetcher);
+  absl::StatusOr<client::PartitionFetch> FetchPartition(client::Fetcher* fetcher,
+                                                        PartitionState* state);
+  // Blocks until an assigned partition's high watermark passes what was
+  // fetched, a Wakeup, or `deadline`.
+  void WaitForData(absl::Time deadline);
+  bool HasNewData() const;
+  void FinishPoll();
+  bool TakeWakeup() { return wakeup_.exchange(false, std::memory_order_acq_rel); }
+
+  broker::BrokerImpl* const broker_;
+  const ConsumerOptions options_;
+  const client::FetchLimits limits_;
+  absl::Status config_status_;
+  bool closed_ = false;
+
+  // The assignment in fetch order: partitions that returned records move to
+  // the back (Kafka's movePartitionToEnd), so Polls go round robin.
+  std::vector<std::unique_ptr<PartitionState>> order_;
+  absl::flat_hash_map<TopicPartition, PartitionState*> by_partition_;
+
+  broker::DataNotifier notifier_;
+  // Set by Wakeup(), taken by the Poll it interrupts (or the next one).
+  std::atomic<bool> wakeup_{false};
+};
+
+}  // namespace rill
+
+#endif  // RILL_CLIENT_CONSUMER_IMPL_H_

@@ -201,6 +201,9 @@ absl::Status BrokerImpl::DeleteTopic(const std::string& name) {
   // Producers that still hold the topic see this and fail their sends;
   // their appends meanwhile fail on the closed logs.
   it->second->MarkDeleted();
+  // Consumers blocked in Poll on it learn of the delete now, not at their
+  // timeout.
+  for (int32_t p = 0; p < partitions; ++p) it->second->partition_impl(p)->WakeAll();
   topics_.erase(it);
   for (int32_t p = 0; p < partitions; ++p) RILL_RETURN_IF_ERROR(logs_->DeleteLog(name, p));
   return absl::OkStatus();

@@ -36,10 +36,12 @@ absl::StatusOr<storage::AppendInfo> PartitionImpl::Append(MutableByteSpan batch,
                                                           storage::AppendOrigin origin,
                                                           bool validate_records) {
   absl::StatusOr<storage::AppendInfo> info = log_->Append(batch, origin, validate_records);
-  // The fence pairs with the waiter's seq_cst increment (Dekker): either the
-  // waiter then sees the new end offset, or this load sees the waiter.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (info.ok() && waiters_.load(std::memory_order_relaxed) > 0) WakeAll();
+  if (!info.ok()) return info;
+  // An RMW rather than a fence and a load (TSan does not model fences): in
+  // waiters_'s modification order either the waiter's BeginWait comes first
+  // and this reads it, or this comes first and the waiter's increment
+  // acquires it, and with it the end offset the log published before.
+  if (waiters_.fetch_add(0, std::memory_order_acq_rel) > 0) WakeAll();
   return info;
 }
 
@@ -65,7 +67,6 @@ bool PartitionImpl::WaitForData(int64_t offset, absl::Time deadline) {
   AddWatcher(&notifier);
   uint64_t seen = notifier.epoch();
   BeginWait();
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   // Any notification ends the wait: an append here, or WakeAll (close).
   if (high_watermark() <= offset) notifier.Wait(seen, deadline);
   EndWait();

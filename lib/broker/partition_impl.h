@@ -17,10 +17,11 @@
 //     notifier.Wait(seen, deadline);
 //   for (p : partitions) p->EndWait();
 //
-// No wakeup is lost: BeginWait is a seq_cst increment and Append a release
-// store of the end offset followed by a seq_cst fence and a load of the
-// waiter count, so either the waiter's check sees the new data or the
-// append sees the waiter and bumps the notifier's epoch past `seen`.
+// No wakeup is lost: BeginWait and Append (after the log published its end
+// offset) both read-modify-write the waiter count, so one of them comes
+// first in its modification order: either the append sees the waiter and
+// bumps the notifier's epoch past `seen`, or the waiter's increment
+// synchronizes with the append and its check sees the new data.
 //
 // Thread safety: all methods may be called from any thread. Append is
 // serialized by the log. std::mutex, not absl::Mutex, so that TSan sees
@@ -84,8 +85,8 @@ class PartitionImpl final : public Partition {
   void AddWatcher(DataNotifier* notifier);
   void RemoveWatcher(DataNotifier* notifier);
   // Brackets one blocking wait of a registered watcher (see above).
-  void BeginWait() { waiters_.fetch_add(1, std::memory_order_seq_cst); }
-  void EndWait() { waiters_.fetch_sub(1, std::memory_order_seq_cst); }
+  void BeginWait() { waiters_.fetch_add(1, std::memory_order_acq_rel); }
+  void EndWait() { waiters_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Blocks until the high watermark passes `offset` or `deadline` passes
   // (real time); returns whether data is there. One partition only; a
@@ -99,6 +100,7 @@ class PartitionImpl final : public Partition {
   const int32_t id_;
   storage::Log* const log_;
   // Watchers inside BeginWait/EndWait; Append notifies only when non-zero.
+  // Only ever read-modify-written (see above).
   std::atomic<int> waiters_{0};
   std::mutex watchers_mu_;
   std::vector<DataNotifier*> watchers_;  // Guarded by watchers_mu_.

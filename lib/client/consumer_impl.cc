@@ -292,9 +292,8 @@ void Consumer::Impl::WaitForData(absl::Time deadline) {
   for (const auto& state : order_) {
     if (state->fetchable()) state->ref.partition->BeginWait();
   }
-  // Pairs with the fence in PartitionImpl::Append (Dekker): either the
+  // BeginWait's RMW pairs with Append's (partition_impl.h): either the
   // check below sees the append, or the append sees this waiter.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   if (!HasNewData()) notifier_.Wait(seen, deadline);
   for (const auto& state : order_) {
     if (state->fetchable()) state->ref.partition->EndWait();

@@ -505,12 +505,10 @@ void Producer::Impl::IoLoop() {
       if (!nothing_open) linger_idle_.store(false, std::memory_order_seq_cst);
     }
     if (busy) {
-      // A sender producing flat out closes its next batch within
-      // microseconds: waiting for it here costs less than the futex wake
-      // that sleeping would need.
-      for (int i = 0; i < kIoSpinIterations && ready_size_.load(std::memory_order_acquire) == 0; ++i) {
-        SpinOnce();
-      }
+      // A sender producing flat out closes its next batch within tens of
+      // microseconds: waiting for it here costs less than waking from a
+      // sleep, which on a VM with an idle vCPU takes far longer.
+      SpinUntil([&] { return ready_size_.load(std::memory_order_acquire) != 0; });
       busy = false;
     }
     lock.lock();
@@ -545,10 +543,9 @@ void Producer::Impl::Flush() {
   for (auto& [q, target] : targets) {
     // The I/O thread finishes the batch it is on within microseconds: wait
     // for it briefly before paying for a sleep and a wake-up.
-    for (int i = 0; i < kIoSpinIterations; ++i) {
-      if (q->completed_count.load(std::memory_order_acquire) >= target) break;
-      SpinOnce();
-    }
+    SpinUntil([&, target = target] {
+      return q->completed_count.load(std::memory_order_acquire) >= target;
+    });
     if (q->completed_count.load(std::memory_order_acquire) >= target) continue;
     std::unique_lock<AdaptiveMutex> lock(q->mu);
     ++q->flush_waiters;

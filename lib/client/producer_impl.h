@@ -27,6 +27,7 @@
 #include <sched.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -162,21 +163,25 @@ class Producer::Impl {
   // the oldest open batch expires, or, with none open, a Send opens one
   // (`linger_idle_`). Without background threads, Sends drain inline and
   // the broker's maintenance closes lingering batches.
-  // How long the I/O thread (and a Flush) wait for the next batch (or
-  // completion) before sleeping: ~50 µs of SpinOnce.
-  static constexpr int kIoSpinIterations = 40;
-  // About a microsecond of waiting that hands the core over when another
-  // thread wants it: a spinner must not starve the thread it waits for on a
-  // busy machine.
-  static void SpinOnce() {
-    for (int i = 0; i < 16; ++i) {
+  // How long the I/O thread (and a Flush) wait for the next batch (or for
+  // completion) before sleeping. Each step pauses and then yields the core,
+  // so a spinner never starves the thread it waits for on a busy machine.
+  static constexpr auto kSpinFor = std::chrono::microseconds(200);
+  template <typename Done>
+  static bool SpinUntil(Done done) {
+    auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+    while (!done()) {
+      for (int i = 0; i < 16; ++i) {
 #if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
+        __builtin_ia32_pause();
 #elif defined(__aarch64__)
-      asm volatile("yield");
+        asm volatile("yield");
 #endif
+      }
+      sched_yield();
+      if (std::chrono::steady_clock::now() >= deadline) return done();
     }
-    sched_yield();
+    return true;
   }
   const bool use_io_thread_;
   std::mutex io_mu_;

@@ -122,7 +122,9 @@ absl::Status Log::ValidateForAppend(const format::RecordBatchView& batch, Append
   if (batch.is_control() && origin == AppendOrigin::kClient) {
     return absl::InvalidArgumentError("clients may not append control batches");
   }
-  if (batch.producer_id() >= 0 && batch.base_sequence() < 0) {
+  // Transaction markers carry the producer id but no sequence (-1), as
+  // Kafka's coordinator writes them.
+  if (batch.producer_id() >= 0 && batch.base_sequence() < 0 && !batch.is_control()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "batch of producer ", batch.producer_id(), " has no base sequence"));
   }

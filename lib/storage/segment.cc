@@ -389,19 +389,25 @@ absl::StatusOr<SegmentRecovery> Segment::Recover() {
 }
 
 uint64_t Segment::ScanValidPrefix() {
-  uint64_t file_size = size();
-  ByteSpan data = file_size == 0 ? ByteSpan() : ByteSpan(read_map_->data(), file_size);
-  format::BatchScanner scanner(data);
-  format::BatchScanner::Slice slice;
+  // The owner may trim this file's preallocated zero tail (when it rolls)
+  // while we scan, and touching a mapped page past the new end of file
+  // raises SIGBUS. So each batch's frame is first read with pread: only a
+  // batch whose length and magic were really written (it lies below the
+  // owner's end, which it never trims) is then read through the mapping to
+  // check its CRC; a zero, torn or vanished frame ends the scan.
+  const uint64_t file_size = size();
   uint64_t valid = 0;
   int64_t expected = base_offset_;
-  while (true) {
-    absl::StatusOr<bool> more = scanner.Next(&slice);
-    if (!more.ok() || !*more) break;
-    absl::StatusOr<format::RecordBatchView> batch = format::RecordBatchView::Parse(slice.bytes);
+  while (valid + format::kBatchHeaderBytes <= file_size) {
+    uint8_t frame[format::kBatchHeaderBytes];
+    if (!log_file_->ReadAt(valid, MutableByteSpan(frame, sizeof(frame))).ok()) break;
+    uint64_t bytes = BatchBytes(frame);
+    if (!FitsBefore(valid, bytes, file_size) || frame[format::kMagicOffset] != format::kMagicV2) break;
+    absl::StatusOr<format::RecordBatchView> batch =
+        format::RecordBatchView::Parse(ByteSpan(read_map_->data() + valid, bytes));
     if (!batch.ok() || !batch->VerifyCrc().ok() || batch->base_offset() < expected) break;
     expected = batch->next_offset();
-    valid = slice.position + slice.bytes.size();
+    valid += bytes;
   }
   size_.store(valid, std::memory_order_release);
   return valid;

@@ -17,7 +17,8 @@ cd "$(dirname "$0")"
 JOBS=$(nproc)
 BASE_PACKAGES=(build-essential cmake pkg-config git
   libabsl-dev liblz4-dev libsnappy-dev zlib1g-dev libzstd-dev libisal-dev
-  catch2 libcli11-dev nlohmann-json3-dev)
+  catch2 libcli11-dev nlohmann-json3-dev
+  libsqlite3-dev)  # examples/exactly_once and the group crash tests
 # python3-kafka and its codecs read our files independently in the interop tests.
 TEST_PACKAGES=(python3 python3-kafka python3-lz4 python3-snappy python3-zstandard python3-crc32c)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)

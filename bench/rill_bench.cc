@@ -4,11 +4,12 @@
 // measurement (peerbench's schema; the median of --reps runs with min and
 // max), each rill line with its ratio to file_write.
 //
-//   rill-bench [--workload append|scan|scan_cold] [--full] [--n N] [--value-bytes V]
+//   rill-bench [--workload append|scan|scan_cold|compaction|group] [--full] [--n N] [--value-bytes V]
 //              [--batch B] [--key-space K] [--seed S] [--reps R]
-//              [--durability os|batch] [--partitions P] [--producers T]
+//              [--durability os|batch] [--partitions P] [--producers T] [--consumers C]
 //              [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]
 //              [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]
+//              [--segment-bytes S]
 //
 // append: T producer threads share one rill::Producer; thread t sends
 // records [t·N/T, (t+1)·N/T) with one Send per record (the key picks the
@@ -29,8 +30,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,11 +55,14 @@ struct Config : RecordSet {
   std::vector<std::string> durabilities = {"os", "batch"};
   int partitions = 1;
   int producers = 1;
+  bool partitions_given = false;  // --partitions was given.
+  int consumers = 8;  // --consumers: members of the group workload.
   std::string compression = "none";
   int64_t linger_ms = 5;
   std::string parent;
   bool baselines = true;  // --no-baselines: rill alone, for profiling.
   int32_t fetch_max_bytes = 50 << 20;  // fetch.max.bytes of the scanning consumer.
+  int32_t segment_bytes = 16 << 20;    // segment.bytes of the compaction workload's topic.
 };
 
 void Check(const absl::Status& s, const char* what) {
@@ -254,12 +261,274 @@ void RunAppend(const Config& c) {
   }
 }
 
+// compaction: a compacted topic (one partition, --segment-bytes, default
+// 16 MiB) gets the N records, so each of the K keys is written N/K times;
+// then Partition::Compact() cleans every segment below the active one on
+// this thread (one cleaner thread's work), and only that is timed.
+// mb_per_s is of the logical input (N keys and values); input_mb is the
+// segment bytes the cleaner read, ratio_out_in its output over its input.
+Run RillCompaction(const Config& c, const std::string& dir) {
+  BrokerOptions options;
+  options.background_threads = false;  // Nothing cleans before the timed call.
+  auto broker = Broker::Open(dir, options);
+  Check(broker.status(), "open");
+  TopicOptions topic;
+  topic.cleanup_policy = CleanupPolicy::kCompact;
+  topic.segment_bytes = c.segment_bytes;
+  Check((*broker)->CreateTopic("bench", topic).status(), "create topic");
+  {
+    ProducerOptions po;
+    po.linger_ms = c.linger_ms;
+    auto producer = Producer::Create(broker->get(), po);
+    Check(producer.status(), "producer");
+    std::atomic<uint64_t> acked{0}, failed{0};
+    SendRange(c, producer->get(), 0, c.n, &acked, &failed);
+    Check((*producer)->Close(), "producer close");
+    if (failed.load() != 0) {
+      std::fprintf(stderr, "rill-bench: compaction: %llu sends failed\n",
+                   static_cast<unsigned long long>(failed.load()));
+      std::exit(1);
+    }
+  }
+  Partition* partition = (*broker)->topic("bench")->partition(0);
+  Run run;
+  double cpu0 = CpuSeconds();
+  auto t0 = Clock::now();
+  auto result = partition->Compact();
+  run.seconds = Seconds(t0, Clock::now());
+  Check(result.status(), "compact");
+  run.extra["cpu_s"] = CpuSeconds() - cpu0;
+  run.extra["input_mb"] = static_cast<double>(result->bytes_before) / 1048576.0;
+  run.extra["output_mb"] = static_cast<double>(result->bytes_after) / 1048576.0;
+  run.extra["ratio_out_in"] = static_cast<double>(result->bytes_after) /
+                              static_cast<double>(std::max<uint64_t>(result->bytes_before, 1));
+  run.extra["input_mb_per_s"] = run.extra["input_mb"] / run.seconds;
+  run.extra["records_after"] = static_cast<double>(result->records_after);
+  run.extra["segments_before"] = result->segments_before;
+  run.extra["segments_after"] = result->segments_after;
+  run.anon_rss_mb = AnonRssMiB();
+  Check((*broker)->Close(), "broker close");
+  run.disk_mb = DiskMiB(dir);
+  return run;
+}
+
+void RunCompaction(const Config& c) {
+  std::vector<Run> runs;
+  for (int rep = 0; rep < c.reps; ++rep) {
+    ScratchDir d(c.parent);
+    runs.push_back(RillCompaction(c, d.path()));
+  }
+  std::string fields = absl::StrCat("\"key_space\":", c.key_space, ",\"segment_bytes\":", c.segment_bytes,
+                                    ",\"cleaner_threads\":1");
+  PrintLine(c, "rill", "compaction", "os", fields, runs, "", 0);
+}
+
+// group: C consumers (--consumers, default 8) in one group over P
+// partitions (--partitions, default 32 here), each on its own thread.
+// Throughput: the N records are produced first; then the C members join
+// and consume them, each committing (CommitSync) after every B records it
+// polled and when it catches up; `seconds` runs from their start until
+// every partition's committed offset is its log end. Rebalance: with the
+// group stable, one more member joins; rebalance_ms is the time from
+// creating it until every partition is owned again, by members that are
+// all in the same new generation (seen by their rebalance listeners); the
+// member then leaves and the group settles, untimed. Once per assignor:
+// range (eager) and cooperative-sticky (two rounds: revoke, then assign).
+
+// What each member owns, as its rebalance listener last saw it.
+class OwnershipBoard {
+ public:
+  explicit OwnershipBoard(int slots) : slots_(slots, {-1, 0}) {}
+  void Publish(int slot, int32_t generation, size_t owned) {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[slot] = {generation, owned};
+  }
+  // The generation members [0, members) share when they are all past
+  // `after` and own `partitions` partitions in all; -1 otherwise.
+  int32_t Settled(int members, int32_t after, size_t partitions) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t owned = 0;
+    for (int i = 0; i < members; ++i) {
+      if (slots_[i].first != slots_[0].first) return -1;
+      owned += slots_[i].second;
+    }
+    return slots_[0].first > after && owned == partitions ? slots_[0].first : -1;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<int32_t, size_t>> slots_;
+};
+
+class BoardListener : public ConsumerRebalanceListener {
+ public:
+  BoardListener(Consumer* consumer, OwnershipBoard* board, int slot)
+      : consumer_(consumer), board_(board), slot_(slot) {}
+  void OnPartitionsRevoked(absl::Span<const TopicPartition> ps) override {
+    board_->Publish(slot_, -1, consumer_->Assignment().size() - ps.size());
+  }
+  void OnPartitionsAssigned(absl::Span<const TopicPartition>) override {
+    board_->Publish(slot_, consumer_->GroupMetadata().generation_id,
+                    consumer_->Assignment().size());
+  }
+
+ private:
+  Consumer* consumer_;
+  OwnershipBoard* board_;
+  int slot_;
+};
+
+// One member on its own thread: polls, counts and commits every `batch`
+// records until stopped.
+class GroupMember {
+ public:
+  GroupMember(Broker* broker, Assignor assignor, OwnershipBoard* board, int slot, uint64_t batch)
+      : batch_(batch) {
+    ConsumerOptions o;
+    o.group_id = "bench";
+    o.auto_offset_reset = OffsetReset::kEarliest;
+    o.enable_auto_commit = false;
+    o.partition_assignment_strategy = {assignor};
+    auto consumer = Consumer::Create(broker, o);
+    Check(consumer.status(), "consumer");
+    consumer_ = std::move(*consumer);
+    listener_ = std::make_unique<BoardListener>(consumer_.get(), board, slot);
+    Check(consumer_->Subscribe({"bench"}, listener_.get()), "subscribe");
+    thread_ = std::thread([this] { Loop(); });
+  }
+  // Stops the thread and leaves the group.
+  ~GroupMember() {
+    stop_.store(true);
+    consumer_->Wakeup();
+    thread_.join();
+    Check(consumer_->Close(), "consumer close");
+  }
+  uint64_t polled() const { return polled_.load(); }
+  uint64_t commits() const { return commits_.load(); }
+
+ private:
+  void Loop() {
+    uint64_t uncommitted = 0;
+    while (!stop_.load()) {
+      auto records = consumer_->Poll(absl::Milliseconds(50));
+      if (!records.ok()) {
+        if (absl::IsCancelled(records.status())) continue;
+        Check(records.status(), "poll");
+      }
+      polled_.fetch_add(records->count());
+      uncommitted += records->count();
+      if (uncommitted >= batch_ || (records->empty() && uncommitted > 0)) {
+        // A commit during a rebalance fails; the next one covers it.
+        if (consumer_->CommitSync().ok()) {
+          commits_.fetch_add(1);
+          uncommitted = 0;
+        }
+      }
+    }
+  }
+
+  const uint64_t batch_;
+  std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<BoardListener> listener_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};    // Publishes nothing: only ends Loop().
+  std::atomic<uint64_t> polled_{0};  // Statistics, read after the run.
+  std::atomic<uint64_t> commits_{0};
+};
+
+// Waits until members [0, members) settle past `after`; returns their generation.
+int32_t AwaitSettled(OwnershipBoard& board, int members, int32_t after, size_t partitions) {
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (true) {
+    int32_t g = board.Settled(members, after, partitions);
+    if (g >= 0) return g;
+    if (Clock::now() > deadline) {
+      std::fprintf(stderr, "rill-bench: group: the group did not settle\n");
+      std::exit(1);
+    }
+    std::this_thread::yield();
+  }
+}
+
+bool AllCommitted(Admin& admin) {
+  auto lag = admin.Lag("bench");
+  if (!lag.ok()) return false;  // NotFound until the first commit.
+  for (const PartitionLag& l : *lag)
+    if (!l.committed_offset || l.lag != 0) return false;
+  return true;
+}
+
+Run RillGroup(const Config& c, const std::string& dir, Assignor assignor, int partitions,
+              std::vector<double>* rebalance_ms) {
+  auto broker = Broker::Open(dir, BrokerOptions{});
+  Check(broker.status(), "open");
+  Check((*broker)->CreateTopic("bench", {.partitions = partitions}).status(), "create topic");
+  {
+    ProducerOptions po;
+    po.linger_ms = c.linger_ms;
+    auto producer = Producer::Create(broker->get(), po);
+    Check(producer.status(), "producer");
+    std::atomic<uint64_t> acked{0}, failed{0};
+    SendRange(c, producer->get(), 0, c.n, &acked, &failed);
+    Check((*producer)->Close(), "producer close");
+  }
+  Admin admin(broker->get());
+  OwnershipBoard board(c.consumers + 1);
+  std::vector<std::unique_ptr<GroupMember>> members;
+  Run run;
+  auto t0 = Clock::now();
+  for (int i = 0; i < c.consumers; ++i)
+    members.push_back(std::make_unique<GroupMember>(broker->get(), assignor, &board, i, c.batch));
+  while (!AllCommitted(admin)) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  run.seconds = Seconds(t0, Clock::now());
+  uint64_t polled = 0, commits = 0;
+  for (const auto& m : members) polled += m->polled(), commits += m->commits();
+  run.extra["commits_per_s"] = commits / run.seconds;
+  run.extra["commits"] = static_cast<double>(commits);
+  run.extra["redelivered"] = static_cast<double>(polled - c.n);
+
+  int32_t generation = AwaitSettled(board, c.consumers, -1, partitions);
+  for (int join = 0; join < 10; ++join) {
+    auto j0 = Clock::now();
+    members.push_back(
+        std::make_unique<GroupMember>(broker->get(), assignor, &board, c.consumers, c.batch));
+    generation = AwaitSettled(board, c.consumers + 1, generation, partitions);
+    rebalance_ms->push_back(Seconds(j0, Clock::now()) * 1000);
+    members.pop_back();  // Leaves: the others take its partitions back.
+    generation = AwaitSettled(board, c.consumers, generation, partitions);
+  }
+  members.clear();
+  run.anon_rss_mb = AnonRssMiB();
+  Check((*broker)->Close(), "broker close");
+  return run;
+}
+
+void RunGroup(const Config& c) {
+  const int partitions = c.partitions_given ? c.partitions : 32;
+  for (Assignor assignor : {Assignor::kRange, Assignor::kCooperativeSticky}) {
+    std::vector<Run> runs;
+    std::vector<double> rebalance_ms;
+    for (int rep = 0; rep < c.reps; ++rep) {
+      ScratchDir d(c.parent);
+      runs.push_back(RillGroup(c, d.path(), assignor, partitions, &rebalance_ms));
+    }
+    std::string fields = absl::StrCat(
+        "\"consumers\":", c.consumers, ",\"partitions\":", partitions, ",\"assignor\":\"",
+        assignor == Assignor::kRange ? "range" : "cooperative-sticky",
+        "\",\"rebalance_ms\":", Median(rebalance_ms),
+        ",\"rebalance_ms_min\":", *std::min_element(rebalance_ms.begin(), rebalance_ms.end()),
+        ",\"rebalance_ms_max\":", *std::max_element(rebalance_ms.begin(), rebalance_ms.end()),
+        ",\"rebalances\":", rebalance_ms.size());
+    PrintLine(c, "rill", "group", "os", fields, runs, "", 0);
+  }
+}
+
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
-               "usage: rill-bench [--workload append|scan|scan_cold] [--full] [--n N] [--value-bytes V] [--batch B]\n"
+               "usage: rill-bench [--workload append|scan|scan_cold|compaction|group] [--full] [--n N] [--value-bytes V] [--batch B]\n"
                "  [--key-space K] [--seed S] [--reps R] [--durability os,batch] [--partitions P]\n"
-               "  [--producers T] [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]\n"
-               "  [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]\n");
+               "  [--producers T] [--consumers C] [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]\n"
+               "  [--dir PARENT] [--no-baselines] [--fetch-max-bytes B] [--segment-bytes S]\n");
   std::exit(2);
 }
 
@@ -280,17 +549,19 @@ Config ParseFlags(int argc, char** argv) {
     else if (flag == "--seed") c.seed = std::stoull(value());
     else if (flag == "--reps") c.reps = std::stoi(value());
     else if (flag == "--durability") c.durabilities = absl::StrSplit(value(), ',');
-    else if (flag == "--partitions") c.partitions = std::stoi(value());
+    else if (flag == "--partitions") c.partitions = std::stoi(value()), c.partitions_given = true;
+    else if (flag == "--consumers") c.consumers = std::stoi(value());
     else if (flag == "--producers") c.producers = std::stoi(value());
     else if (flag == "--compression") c.compression = value();
     else if (flag == "--linger-ms") c.linger_ms = std::stoll(value());
     else if (flag == "--dir") c.parent = value();
     else if (flag == "--no-baselines") c.baselines = false;
     else if (flag == "--fetch-max-bytes") c.fetch_max_bytes = std::stoi(value());
+    else if (flag == "--segment-bytes") c.segment_bytes = std::stoi(value());
     else Usage();
   }
   if (c.n == 0 || c.batch == 0 || c.reps <= 0 || c.value_bytes == 0 || c.key_space == 0 ||
-      c.partitions <= 0 || c.producers <= 0) {
+      c.partitions <= 0 || c.producers <= 0 || c.consumers <= 0) {
     std::fprintf(stderr, "rill-bench: sizes and counts must be positive\n");
     std::exit(2);
   }
@@ -307,6 +578,10 @@ int main(int argc, char** argv) {
     rill::bench::RunAppend(c);
   } else if (c.workload == "scan" || c.workload == "scan_cold") {
     rill::bench::RunScan(c, c.workload == "scan_cold");
+  } else if (c.workload == "group") {
+    rill::bench::RunGroup(c);
+  } else if (c.workload == "compaction") {
+    rill::bench::RunCompaction(c);
   } else {
     std::fprintf(stderr, "rill-bench: workload %s is not built yet (append, scan, scan_cold are)\n",
                  c.workload.c_str());

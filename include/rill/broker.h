@@ -49,9 +49,31 @@ struct BrokerOptions {
   // default_topic. Kafka's default is true; an embedded broker's is false,
   // so a typo is an error instead of a new topic.
   bool auto_create_topics_enable = false;
+  // offsets.topic.num.partitions: partitions of the internal
+  // __consumer_offsets topic, created on the first group use. Default 50.
+  int32_t offsets_topic_num_partitions = 50;
+  // offsets.retention.minutes: committed offsets of a group that has been
+  // empty this long are deleted (tombstones). Default 7 days.
+  int64_t offsets_retention_minutes = 10'080;
   // Open without the directory lock and never write: to inspect a
   // directory another process owns.
   bool read_only = false;
+
+  // The log cleaner (compaction of topics whose cleanup.policy has
+  // "compact"; docs/compaction.md).
+  // log.cleaner.threads: background cleaner threads, started only with
+  // background_threads; RunMaintenance() and Partition::Compact() clean on
+  // the calling thread either way. Default 1.
+  int32_t log_cleaner_threads = 1;
+  // log.cleaner.dedupe.buffer.size: offset-map memory of all cleaner
+  // threads together (24 bytes per key). Default 128 MiB.
+  int64_t log_cleaner_dedupe_buffer_size = 128LL << 20;
+  // log.cleaner.io.max.bytes.per.second: read + write throttle of the
+  // cleaner; 0 = unlimited (the default, as Kafka's Double.MAX).
+  double log_cleaner_io_max_bytes_per_second = 0;
+  // log.cleaner.backoff.ms: how long a cleaner thread sleeps when no log
+  // needs cleaning. Default 15 s.
+  int64_t log_cleaner_backoff_ms = 15'000;
 
   // Kafka broker property names: num.partitions, log.segment.bytes,
   // log.retention.ms/.minutes/.hours, log.retention.bytes, log.roll.ms/.hours,
@@ -59,7 +81,12 @@ struct BrokerOptions {
   // message.max.bytes, log.message.timestamp.type, log.preallocate,
   // log.segment.delete.delay.ms, log.index.size.max.bytes,
   // log.index.interval.bytes, log.retention.check.interval.ms,
-  // auto.create.topics.enable, min.insync.replicas, compression.type.
+  // auto.create.topics.enable, min.insync.replicas, compression.type,
+  // offsets.topic.num.partitions, offsets.retention.minutes,
+  // log.cleaner.threads, log.cleaner.dedupe.buffer.size,
+  // log.cleaner.io.max.bytes.per.second, log.cleaner.backoff.ms,
+  // log.cleaner.delete.retention.ms, log.cleaner.min.cleanable.ratio,
+  // log.cleaner.{min,max}.compaction.lag.ms.
   // Unknown names are InvalidArgument.
   static absl::StatusOr<BrokerOptions> FromProperties(
       const std::map<std::string, std::string>& properties);
@@ -82,6 +109,20 @@ struct TopicDescription {
   TopicOptions options;
   bool internal = false;
   std::vector<PartitionDescription> partitions;
+};
+
+// What Partition::Compact() did: the partition before and after, and how
+// far it is now compacted.
+struct CompactionResult {
+  uint64_t bytes_before = 0;
+  uint64_t bytes_after = 0;
+  int64_t records_before = 0;  // Records physically present (batch counts).
+  int64_t records_after = 0;
+  int32_t segments_before = 0;
+  int32_t segments_after = 0;
+  // The first offset the cleaner has not compacted yet (the
+  // cleaner-offset-checkpoint): the active segment's base at most.
+  int64_t first_dirty_offset = 0;
 };
 
 // A topic: a name, options and partitions 0..partition_count()-1.
@@ -108,6 +149,12 @@ class Partition {
   virtual int64_t log_end_offset() const = 0;
   virtual int64_t high_watermark() const = 0;
   virtual uint64_t size_bytes() const = 0;
+  // Runs the log cleaner over this partition now, whatever its dirty ratio
+  // (min.compaction.lag.ms, open transactions and the active segment still
+  // bound it), and returns when the pass is done. Producers and consumers
+  // go on meanwhile. InvalidArgument when cleanup.policy has no "compact";
+  // FailedPrecondition on a read-only or closed broker.
+  virtual absl::StatusOr<CompactionResult> Compact() = 0;
 };
 
 class Broker {
@@ -143,8 +190,9 @@ class Broker {
   virtual Topic* topic(const std::string& name) const = 0;
 
   // Runs every periodic task now: flush timers, rolled-segment flushes,
-  // retention, checkpoints (and, as they arrive, compaction and group
-  // timers). Background threads call it on their own.
+  // retention, checkpoints, group timers (session.timeout.ms,
+  // max.poll.interval.ms, offsets.retention.minutes) and, as it arrives,
+  // compaction. Background threads call it on their own.
   virtual absl::Status RunMaintenance() = 0;
 
   // Flushes and closes every log, writes the checkpoints and the

@@ -12,16 +12,14 @@
 //     for (const rill::ConsumerRecord& r : *records) Handle(r.key(), r.value());
 //   }
 //
-// What works now (issue #6, first increment): manual assignment (Assign),
-// Poll, Seek / SeekToBeginning / SeekToEnd / Position, OffsetsForTimes,
-// BeginningOffsets / EndOffsets, Pause / Resume, Wakeup, Close.
-// What comes next (issue #6, next increment): consumer groups — Subscribe,
-// Unsubscribe, the group coordinator and its assignors, the
-// ConsumerRebalanceListener, CommitSync / CommitAsync / Committed and
-// enable.auto.commit over `__consumer_offsets`, GroupMetadata. Until then a
-// non-empty group.id is refused (Unimplemented), so that no one relies on
-// commits that do not happen; positions start from Seek or
-// auto.offset.reset and live as long as the Consumer.
+// Consumer groups (group.id): Subscribe() to topics or a regex, and the
+// broker's group coordinator shares their partitions among the group's
+// members with the configured assignor, rebalancing as members come and
+// go; commits (CommitSync / CommitAsync, or enable.auto.commit) go to
+// `__consumer_offsets`, and a partition newly assigned starts from its
+// committed offset (else auto.offset.reset). Group work — joining,
+// rebalances, the ConsumerRebalanceListener, auto-commits — happens inside
+// Poll, on the consumer's thread. docs/consumer.md has the details.
 //
 // Poll returns the records of the assigned, unpaused partitions from their
 // positions up to the high watermark, as views into the broker's mapped
@@ -35,14 +33,19 @@
 // Errors: InvalidArgument for bad options (naming the Kafka config) and
 // arguments; NotFound for a topic or partition that does not exist, or was
 // deleted while assigned; FailedPrecondition for a partition that is not
-// assigned, Poll without an assignment, auto.offset.reset=none with no
-// position, and any call after Close(); OutOfRange when a position is
-// outside the log and auto.offset.reset=none; Cancelled from the Poll that
-// Wakeup() interrupted; Unimplemented for a group.id and for read_committed
-// over a transactional batch (neither is built yet); the log's errors
-// (DataLoss for a batch whose CRC does not match).
+// assigned, Poll without a subscription or assignment, auto.offset.reset=none
+// with no position, a commit the group fenced (Kafka's
+// CommitFailedException: this member was removed or the group rebalanced),
+// Assign while subscribed and the reverse, and any call after Close();
+// InvalidArgument for group calls without a group.id; OutOfRange when a
+// position is outside the log and auto.offset.reset=none, and for a commit
+// past the log end; Cancelled from the Poll that Wakeup() interrupted;
+// Unimplemented for read_committed over a transactional batch (no
+// transactional producer yet); the log's errors (DataLoss for a batch
+// whose CRC does not match).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -110,7 +113,7 @@ enum class IsolationLevel {
   kReadCommitted,    // "read_committed": only committed transactions, below the LSO.
 };
 
-// partition.assignment.strategy entries (used with groups, next increment).
+// partition.assignment.strategy entries.
 enum class Assignor {
   kRange,              // "range", org.apache.kafka.clients.consumer.RangeAssignor
   kRoundRobin,         // "roundrobin", ...RoundRobinAssignor
@@ -120,9 +123,8 @@ enum class Assignor {
 
 struct ConsumerOptions {
   // group.id: the consumer group. Empty (Kafka's null, the default) means
-  // no group: positions come from Seek and auto.offset.reset only.
-  // Not supported yet: Create() returns Unimplemented for a non-empty id
-  // until groups and commits arrive (next increment of issue #6).
+  // no group: positions come from Seek and auto.offset.reset only, and
+  // Subscribe and the commit calls fail.
   std::string group_id;
   // auto.offset.reset. Default latest.
   OffsetReset auto_offset_reset = OffsetReset::kLatest;
@@ -254,9 +256,13 @@ class ConsumerRecords {
 };
 
 // Told when a group rebalance moves partitions to or from this consumer.
-// Declared now for Subscribe in the next increment of issue #6; nothing
-// calls it yet. The calls run inside Poll, on the consumer's thread, and
-// must not throw.
+// The calls run inside Poll (and Unsubscribe / Close), on the consumer's
+// thread, and must not throw; they may call the consumer (CommitSync, Seek,
+// Position). Order (Kafka's): with an eager assignor (range, roundrobin,
+// sticky) every rebalance revokes all partitions before joining, then
+// assigns the new set; with cooperative-sticky only partitions that move
+// are revoked, after the new assignment arrives, followed by
+// OnPartitionsAssigned with the added ones (possibly none).
 class ConsumerRebalanceListener {
  public:
   virtual ~ConsumerRebalanceListener() = default;
@@ -271,6 +277,18 @@ class ConsumerRebalanceListener {
   }
 };
 
+// What a consumer knows of its group: Kafka's ConsumerGroupMetadata.
+struct ConsumerGroupMetadata {
+  std::string group_id;
+  int32_t generation_id = -1;  // -1 outside a generation.
+  std::string member_id;       // Empty before joining.
+  std::string group_instance_id;
+};
+
+// Told the outcome of CommitAsync, inside a later Poll / CommitSync / Close.
+using OffsetCommitCallback = std::function<void(
+    const std::map<TopicPartition, OffsetAndMetadata>& offsets, const absl::Status& status)>;
+
 class Consumer {
  public:
   // REQUIRES: `broker` outlives the consumer. Invalid options do not throw:
@@ -283,6 +301,44 @@ class Consumer {
 
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
+
+  // Joins group.id and takes the partitions the group assigns of `topics`
+  // (topics that do not exist yet are picked up when created). Replaces an
+  // earlier subscription; an empty list unsubscribes. `listener` (may be
+  // null; not owned, must outlive the subscription) hears of rebalances.
+  // The join itself happens in the next Poll. InvalidArgument without a
+  // group.id; FailedPrecondition after Assign().
+  absl::Status Subscribe(const std::vector<std::string>& topics,
+                         ConsumerRebalanceListener* listener = nullptr);
+  // As Subscribe, for every non-internal topic whose whole name matches
+  // the ECMAScript regex `pattern` (Java's Pattern.matches), re-evaluated
+  // at each Poll so that new matching topics join the subscription.
+  absl::Status SubscribePattern(const std::string& pattern,
+                                ConsumerRebalanceListener* listener = nullptr);
+  // Leaves the group (revoking the assignment through the listener,
+  // auto-committing first if enabled) and clears the subscription.
+  absl::Status Unsubscribe();
+  // The subscribed topics (a pattern's current matches), sorted.
+  std::vector<std::string> Subscription() const;
+
+  // Commits the position of every assigned partition (what Poll has
+  // returned) for group.id, fenced by this member's generation.
+  absl::Status CommitSync();
+  // Commits `offsets` (offset = the next record to consume) with their
+  // metadata strings.
+  absl::Status CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets);
+  // As CommitSync, reporting to `callback` (may be empty) inside a later
+  // Poll, CommitSync or Close, as Kafka does; later commits may be
+  // reported first. Never retried.
+  void CommitAsync(OffsetCommitCallback callback = nullptr);
+  void CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
+                   OffsetCommitCallback callback);
+  // The committed offsets of `partitions` for group.id; partitions without
+  // one are absent.
+  absl::StatusOr<std::map<TopicPartition, OffsetAndMetadata>> Committed(
+      absl::Span<const TopicPartition> partitions);
+  // The group, generation and member id: Kafka's groupMetadata().
+  ConsumerGroupMetadata GroupMetadata() const;
 
   // Replaces the assignment with `partitions` (duplicates are ignored; an
   // empty list unassigns everything). Partitions that stay assigned keep
@@ -349,8 +405,11 @@ class Consumer {
   // Cancelled at once. May be called from any thread.
   void Wakeup();
 
-  // Releases the assignment. Idempotent; every other call afterwards fails
-  // with FailedPrecondition.
+  // Commits (enable.auto.commit), revokes the assignment through the
+  // listener and leaves the group (a static member only detaches: its
+  // partitions wait session.timeout.ms for it), then releases the
+  // assignment. Idempotent; every other call afterwards fails with
+  // FailedPrecondition. Returns the auto-commit's error, if any.
   absl::Status Close();
 
   // The options in effect.

@@ -2,6 +2,7 @@
 #define RILL_RILL_H_
 
 // The umbrella header: include this to use rill.
+#include "rill/admin.h"
 #include "rill/broker.h"
 #include "rill/clock.h"
 #include "rill/consumer.h"

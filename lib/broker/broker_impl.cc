@@ -46,6 +46,11 @@ storage::LogConfig ToLogConfig(const TopicOptions& o) {
   c.file_delete_delay_ms = o.file_delete_delay_ms;
   c.preallocate = o.preallocate;
   c.delete_retention = o.cleanup_policy != CleanupPolicy::kCompact;
+  c.compact = o.cleanup_policy != CleanupPolicy::kDelete;
+  c.delete_retention_ms = o.delete_retention_ms;
+  c.min_cleanable_dirty_ratio = o.min_cleanable_dirty_ratio;
+  c.min_compaction_lag_ms = o.min_compaction_lag_ms;
+  c.max_compaction_lag_ms = o.max_compaction_lag_ms;
   c.message_timestamp_type = o.message_timestamp_type == TimestampType::kLogAppendTime
                                  ? format::TimestampType::kLogAppendTime
                                  : format::TimestampType::kCreateTime;
@@ -68,7 +73,10 @@ absl::StatusOr<std::unique_ptr<BrokerImpl>> BrokerImpl::OpenOn(
   RILL_RETURN_IF_ERROR(options.default_topic.Validate());
   std::unique_ptr<BrokerImpl> broker(new BrokerImpl(fs, std::move(owned_fs), dir, options));
   RILL_RETURN_IF_ERROR(broker->Load());
+  broker->groups_ = NewGroupService(broker.get());
+  RILL_RETURN_IF_ERROR(broker->groups_->Load());
   if (options.background_threads && !options.read_only) {
+    broker->cleaner_->Start();
     broker->thread_ = std::thread([b = broker.get()] { b->MaintenanceLoop(); });
   }
   return broker;
@@ -93,6 +101,16 @@ absl::Status BrokerImpl::Load() {
     return ToLogConfig(it != by_name.end() ? it->second.options : options_.default_topic);
   };
   RILL_ASSIGN_OR_RETURN(logs_, storage::LogManager::Open(lm));
+  if (!options_.read_only) {
+    storage::CleanerOptions co;
+    co.fs = fs_;
+    co.dir = dir_;
+    co.threads = options_.log_cleaner_threads;
+    co.dedupe_buffer_size = options_.log_cleaner_dedupe_buffer_size;
+    co.io_max_bytes_per_second = options_.log_cleaner_io_max_bytes_per_second;
+    co.backoff_ms = options_.log_cleaner_backoff_ms;
+    RILL_ASSIGN_OR_RETURN(cleaner_, storage::LogCleaner::Open(logs_.get(), co));
+  }
   MutexLock lock(&mu_);
   // Partition directories no topic file accounts for are what a crash in
   // the middle of a create, delete or CreatePartitions left: remove them.
@@ -113,7 +131,7 @@ absl::Status BrokerImpl::Load() {
         }
         RILL_ASSIGN_OR_RETURN(log, logs_->GetOrCreateLog(name, p, ToLogConfig(record.options)));
       }
-      topic->AddPartition(std::make_unique<PartitionImpl>(name, p, log), logs_->SharedLog(name, p));
+      topic->AddPartition(std::make_unique<PartitionImpl>(name, p, log, cleaner_.get()), logs_->SharedLog(name, p));
     }
     topics_[name] = std::move(topic);
   }
@@ -140,9 +158,10 @@ std::shared_ptr<TopicImpl> BrokerImpl::FindTopic(const std::string& name) const 
   return it == topics_.end() ? nullptr : it->second;
 }
 
-absl::Status BrokerImpl::ValidateNewTopic(const std::string& name, const TopicOptions& options) const {
+absl::Status BrokerImpl::ValidateNewTopic(const std::string& name, const TopicOptions& options,
+                                          bool internal) const {
   RILL_RETURN_IF_ERROR(ValidateTopicName(name));
-  if (IsReservedTopicName(name)) {
+  if (!internal && IsReservedTopicName(name)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Topic name is invalid: '", name, "' starts with '__', reserved for internal topics"));
   }
@@ -164,7 +183,7 @@ absl::Status BrokerImpl::AddPartitions(TopicImpl* topic, int32_t total, const To
     RILL_ASSIGN_OR_RETURN(storage::Log* log,
                           logs_->GetOrCreateLog(topic->name(), p, ToLogConfig(options)));
     RILL_RETURN_IF_ERROR(store_.WritePartitionMetadata(log->dir(), topic->topic_id()));
-    topic->AddPartition(std::make_unique<PartitionImpl>(topic->name(), p, log),
+    topic->AddPartition(std::make_unique<PartitionImpl>(topic->name(), p, log, cleaner_.get()),
                         logs_->SharedLog(topic->name(), p));
   }
   return absl::OkStatus();
@@ -172,8 +191,20 @@ absl::Status BrokerImpl::AddPartitions(TopicImpl* topic, int32_t total, const To
 
 absl::StatusOr<Topic*> BrokerImpl::CreateTopic(const std::string& name, const TopicOptions& options) {
   MutexLock lock(&mu_);
+  RILL_ASSIGN_OR_RETURN(std::shared_ptr<TopicImpl> topic, CreateTopicLocked(name, options, false));
+  return topic.get();
+}
+
+absl::StatusOr<std::shared_ptr<TopicImpl>> BrokerImpl::CreateInternalTopic(
+    const std::string& name, const TopicOptions& options) {
+  MutexLock lock(&mu_);
+  return CreateTopicLocked(name, options, /*internal=*/true);
+}
+
+absl::StatusOr<std::shared_ptr<TopicImpl>> BrokerImpl::CreateTopicLocked(
+    const std::string& name, const TopicOptions& options, bool internal) {
   RILL_RETURN_IF_ERROR(CheckWritable());
-  RILL_RETURN_IF_ERROR(ValidateNewTopic(name, options));
+  RILL_RETURN_IF_ERROR(ValidateNewTopic(name, options, internal));
   auto topic = std::make_shared<TopicImpl>(name, TopicStore::NewTopicId(), options);
   absl::Status s = AddPartitions(topic.get(), options.partitions, options);
   // The topic file is the commit point: written only once every partition exists.
@@ -182,9 +213,8 @@ absl::StatusOr<Topic*> BrokerImpl::CreateTopic(const std::string& name, const To
     for (int32_t p = 0; p < topic->partition_count(); ++p) logs_->DeleteLog(name, p).IgnoreError();
     return s;
   }
-  Topic* raw = topic.get();
-  topics_[name] = std::move(topic);
-  return raw;
+  topics_[name] = topic;
+  return topic;
 }
 
 absl::Status BrokerImpl::DeleteTopic(const std::string& name) {
@@ -335,7 +365,12 @@ absl::Status BrokerImpl::Maintain(bool force_retention) {
   int64_t now = clock_->NowMs();
   bool retention = force_retention || now - last_retention_ms_ >= options_.log_retention_check_interval_ms;
   if (retention) last_retention_ms_ = now;
-  return logs_->RunMaintenance(retention);
+  // The cleaner's threads clean on their own; an explicit RunMaintenance()
+  // cleans here too, so a test with a ManualClock needs no thread.
+  absl::Status cleaned = absl::OkStatus();
+  if (force_retention && cleaner_ != nullptr) cleaned = cleaner_->CleanDirtiest().status();
+  absl::Status s = logs_->RunMaintenance(retention);
+  return cleaned.ok() ? s : cleaned;
 }
 
 void BrokerImpl::MaintenanceLoop() {
@@ -356,6 +391,8 @@ absl::Status BrokerImpl::Close() {
     thread_cv_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  if (cleaner_ != nullptr) cleaner_->Stop();
+  if (groups_ != nullptr) groups_->Close();
   MutexLock maintenance(&maintenance_mu_);
   MutexLock lock(&mu_);
   if (closed_) return absl::OkStatus();

@@ -15,9 +15,11 @@
 #include <thread>
 
 #include "lib/base/mutex.h"
+#include "lib/broker/group_service.h"
 #include "lib/broker/topic_impl.h"
 #include "lib/broker/topic_store.h"
 #include "lib/storage/file_system.h"
+#include "lib/storage/log_cleaner.h"
 #include "lib/storage/log_manager.h"
 #include "rill/broker.h"
 
@@ -64,6 +66,12 @@ class BrokerImpl final : public Broker {
   int64_t AddMaintenanceTask(std::function<void()> task);
   void RemoveMaintenanceTask(int64_t handle);
   storage::LogManager* log_manager() const { return logs_.get(); }
+  // The group coordinator (never null after Open; lives until the broker).
+  GroupService* groups() const { return groups_.get(); }
+  // Creates an internal ("__") topic such as __consumer_offsets, which
+  // CreateTopic refuses; AlreadyExists if it exists.
+  absl::StatusOr<std::shared_ptr<TopicImpl>> CreateInternalTopic(const std::string& name,
+                                                                 const TopicOptions& options);
   const std::string& dir() const { return dir_; }
 
  private:
@@ -71,8 +79,12 @@ class BrokerImpl final : public Broker {
              std::string dir, const BrokerOptions& options);
   absl::Status Load();
   absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  absl::Status ValidateNewTopic(const std::string& name, const TopicOptions& options) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status ValidateNewTopic(const std::string& name, const TopicOptions& options,
+                                bool internal = false) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::shared_ptr<TopicImpl>> CreateTopicLocked(const std::string& name,
+                                                               const TopicOptions& options,
+                                                               bool internal)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AddPartitions(TopicImpl* topic, int32_t total, const TopicOptions& options)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Maintain(bool force_retention);
@@ -100,6 +112,12 @@ class BrokerImpl final : public Broker {
   Mutex tasks_mu_;
   int64_t next_task_ ABSL_GUARDED_BY(tasks_mu_) = 0;
   std::map<int64_t, std::function<void()>> tasks_ ABSL_GUARDED_BY(tasks_mu_);
+
+  // Created after the topics load; closed first in Close().
+  std::unique_ptr<GroupService> groups_;
+  // Compaction (docs/compaction.md); null on a read-only broker. Its
+  // threads stop before the logs close.
+  std::unique_ptr<storage::LogCleaner> cleaner_;
 
   Mutex thread_mu_;
   std::condition_variable_any thread_cv_;

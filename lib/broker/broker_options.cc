@@ -84,6 +84,35 @@ absl::StatusOr<BrokerOptions> BrokerOptions::FromProperties(
           options.log_retention_check_interval_ms < 1) {
         return Bad(name, value, "expected a positive integer");
       }
+    } else if (name == "offsets.topic.num.partitions") {
+      if (!absl::SimpleAtoi(value, &options.offsets_topic_num_partitions) ||
+          options.offsets_topic_num_partitions < 1) {
+        return Bad(name, value, "expected a positive integer");
+      }
+    } else if (name == "offsets.retention.minutes") {
+      if (!absl::SimpleAtoi(value, &options.offsets_retention_minutes) ||
+          options.offsets_retention_minutes < 1) {
+        return Bad(name, value, "expected a positive integer");
+      }
+    } else if (name == "log.cleaner.threads") {
+      if (!absl::SimpleAtoi(value, &options.log_cleaner_threads) || options.log_cleaner_threads < 0) {
+        return Bad(name, value, "expected an integer >= 0");
+      }
+    } else if (name == "log.cleaner.dedupe.buffer.size") {
+      if (!absl::SimpleAtoi(value, &options.log_cleaner_dedupe_buffer_size) ||
+          options.log_cleaner_dedupe_buffer_size < 48) {
+        return Bad(name, value, "expected an integer >= 48 (two 24-byte entries)");
+      }
+    } else if (name == "log.cleaner.io.max.bytes.per.second") {
+      if (!absl::SimpleAtod(value, &options.log_cleaner_io_max_bytes_per_second) ||
+          !(options.log_cleaner_io_max_bytes_per_second >= 0)) {
+        return Bad(name, value, "expected a number >= 0");
+      }
+    } else if (name == "log.cleaner.backoff.ms") {
+      if (!absl::SimpleAtoi(value, &options.log_cleaner_backoff_ms) ||
+          options.log_cleaner_backoff_ms < 0) {
+        return Bad(name, value, "expected an integer >= 0");
+      }
     } else if (name == "auto.create.topics.enable") {
       std::string v = absl::AsciiStrToLower(value);
       if (v != "true" && v != "false") return Bad(name, value, "expected true or false");

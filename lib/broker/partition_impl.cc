@@ -1,5 +1,8 @@
 #include "lib/broker/partition_impl.h"
 
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+
 #include <algorithm>
 #include <chrono>
 
@@ -30,6 +33,24 @@ bool DataNotifier::Wait(uint64_t seen, absl::Time deadline) const {
     cv_.wait_for(lock, absl::ToChronoNanoseconds(left));
   }
   return true;
+}
+
+absl::StatusOr<CompactionResult> PartitionImpl::Compact() {
+  if (cleaner_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(topic_, "-", id_, " is open read-only"));
+  }
+  CompactionResult r;
+  storage::LogTally before = storage::TallyLog(*log_);
+  RILL_ASSIGN_OR_RETURN(storage::CleanStats stats, cleaner_->CleanNow(topic_, id_));
+  storage::LogTally after = storage::TallyLog(*log_);
+  r.bytes_before = before.bytes;
+  r.records_before = before.records;
+  r.segments_before = before.segments;
+  r.bytes_after = after.bytes;
+  r.records_after = after.records;
+  r.segments_after = after.segments;
+  r.first_dirty_offset = stats.end_offset;
+  return r;
 }
 
 absl::StatusOr<storage::AppendInfo> PartitionImpl::Append(MutableByteSpan batch,

@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/storage/log.h"
+#include "lib/storage/log_cleaner.h"
 #include "rill/broker.h"
 
 namespace rill::broker {
@@ -63,8 +64,10 @@ class DataNotifier {
 
 class PartitionImpl final : public Partition {
  public:
-  PartitionImpl(std::string topic, int32_t id, storage::Log* log)
-      : topic_(std::move(topic)), id_(id), log_(log) {}
+  // `cleaner` (may be null: a read-only broker) runs Compact().
+  PartitionImpl(std::string topic, int32_t id, storage::Log* log,
+                storage::LogCleaner* cleaner = nullptr)
+      : topic_(std::move(topic)), id_(id), log_(log), cleaner_(cleaner) {}
 
   const std::string& topic() const override { return topic_; }
   int32_t id() const override { return id_; }
@@ -72,6 +75,7 @@ class PartitionImpl final : public Partition {
   int64_t log_end_offset() const override { return log_->log_end_offset(); }
   int64_t high_watermark() const override { return log_->log_end_offset(); }
   uint64_t size_bytes() const override { return log_->size_bytes(); }
+  absl::StatusOr<CompactionResult> Compact() override;
 
   storage::Log* log() const { return log_; }
 
@@ -99,6 +103,7 @@ class PartitionImpl final : public Partition {
   const std::string topic_;
   const int32_t id_;
   storage::Log* const log_;
+  storage::LogCleaner* const cleaner_;
   // Watchers inside BeginWait/EndWait; Append notifies only when non-zero.
   // Only ever read-modify-written (see above).
   std::atomic<int> waiters_{0};

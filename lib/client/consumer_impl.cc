@@ -19,14 +19,6 @@ client::FetchLimits LimitsFrom(const ConsumerOptions& o) {
   return limits;
 }
 
-absl::Status CheckSupported(const ConsumerOptions& o) {
-  if (o.group_id.empty()) return absl::OkStatus();
-  return absl::UnimplementedError(
-      absl::StrCat("group.id '", o.group_id,
-                   "': consumer groups and committed offsets are not supported yet "
-                   "(issue #6, next increment); leave group.id empty and use Assign() and Seek()"));
-}
-
 std::string Names(const std::vector<TopicPartition>& partitions) {
   return absl::StrJoin(partitions, ", ", [](std::string* out, const TopicPartition& tp) {
     out->append(tp.ToString());
@@ -40,10 +32,14 @@ Consumer::Impl::Impl(Broker* broker, const ConsumerOptions& options)
       options_(options),
       limits_(LimitsFrom(options)) {
   config_status_ = options_.Validate();
-  if (config_status_.ok()) config_status_ = CheckSupported(options_);
+  cooperative_ = !options_.partition_assignment_strategy.empty();
+  for (Assignor a : options_.partition_assignment_strategy) {
+    cooperative_ &= a == Assignor::kCooperativeSticky;
+  }
 }
 
-Consumer::Impl::~Impl() { Close().IgnoreError(); }  // Close only releases; it cannot fail.
+// Close's error is an auto-commit's; a destructor has no one to tell.
+Consumer::Impl::~Impl() { Close().IgnoreError(); }
 
 absl::Status Consumer::Impl::CheckOpen() const {
   if (!config_status_.ok()) return config_status_;
@@ -169,6 +165,7 @@ int64_t Consumer::Impl::ResetOffset(const PartitionState& state, OffsetReset res
 }
 
 absl::Status Consumer::Impl::ResolvePosition(PartitionState* state) {
+  if (!state->position && !state->pending_reset) RILL_RETURN_IF_ERROR(ResolveCommitted(state));
   if (state->pending_reset) {
     state->position = ResetOffset(*state, *state->pending_reset);
     state->pending_reset.reset();
@@ -201,12 +198,34 @@ absl::StatusOr<ConsumerRecords> Consumer::Impl::Poll(absl::Duration timeout) {
     return absl::InvalidArgumentError("Poll timeout must not be negative");
   }
   absl::Time deadline = absl::Now() + timeout;  // InfiniteFuture for InfiniteDuration.
-  if (TakeWakeup()) return absl::CancelledError("Poll was interrupted by Wakeup()");
-  RILL_RETURN_IF_ERROR(DropDeleted());
-  if (order_.empty()) {
-    return absl::FailedPreconditionError(
-        "Consumer is not subscribed to any topics or assigned any partitions");
+  RunCommitCallbacks();
+  while (true) {
+    if (TakeWakeup()) return absl::CancelledError("Poll was interrupted by Wakeup()");
+    uint64_t seen = notifier_.epoch();
+    if (subscribed_) RILL_RETURN_IF_ERROR(PollGroup());
+    MaybeAutoCommit();
+    RILL_RETURN_IF_ERROR(DropDeleted());
+    if (order_.empty()) {
+      if (!subscribed_) {
+        return absl::FailedPreconditionError(
+            "Consumer is not subscribed to any topics or assigned any partitions");
+      }
+      // Subscribed but nothing assigned (yet): wait for the group.
+      if (absl::Now() >= deadline) return ConsumerRecords();
+      notifier_.Wait(seen, deadline);
+      continue;
+    }
+    bool regroup = false;
+    absl::StatusOr<ConsumerRecords> records = PollOnce(deadline, seen, &regroup);
+    if (!regroup) return records;
   }
+}
+
+// One fetch over the current assignment. Sets `*regroup` (and returns
+// nothing) when a subscribed consumer woke without records: the wakeup may
+// be the group's, so Poll looks at the group again.
+absl::StatusOr<ConsumerRecords> Consumer::Impl::PollOnce(absl::Time deadline, uint64_t seen,
+                                                         bool* regroup) {
   RILL_RETURN_IF_ERROR(StartPoll());
   client::ConsumerRecordsBuilder builder;
   client::Fetcher fetcher(limits_, &builder);
@@ -227,9 +246,17 @@ absl::StatusOr<ConsumerRecords> Consumer::Impl::Poll(absl::Duration timeout) {
     }
     absl::Time until = have ? std::min(deadline, *wait_for_bytes_until) : deadline;
     if (now >= until) break;
-    WaitForData(until);
-    if (TakeWakeup()) return absl::CancelledError("Poll was interrupted by Wakeup()");
+    WaitForData(until, seen);
+    seen = notifier_.epoch();
+    if (wakeup_.load(std::memory_order_acquire)) {
+      TakeWakeup();
+      return absl::CancelledError("Poll was interrupted by Wakeup()");
+    }
     RILL_RETURN_IF_ERROR(DropDeleted());
+    if (subscribed_ && builder.count() == 0) {
+      *regroup = true;
+      return ConsumerRecords();
+    }
   }
   FinishPoll();
   return builder.Build();
@@ -285,8 +312,7 @@ bool Consumer::Impl::HasNewData() const {
   return false;
 }
 
-void Consumer::Impl::WaitForData(absl::Time deadline) {
-  uint64_t seen = notifier_.epoch();
+void Consumer::Impl::WaitForData(absl::Time deadline, uint64_t seen) {
   if (wakeup_.load(std::memory_order_acquire)) return;
   // Only the partitions Poll reads: appends to paused ones need not wake it.
   for (const auto& state : order_) {
@@ -405,11 +431,13 @@ void Consumer::Impl::Wakeup() {
 
 absl::Status Consumer::Impl::Close() {
   if (closed_) return absl::OkStatus();
+  absl::Status status;
+  if (config_status_.ok()) status = LeaveGroup();
   for (auto& state : order_) Release(state.get());
   order_.clear();
   by_partition_.clear();
   closed_ = true;
-  return absl::OkStatus();
+  return status;
 }
 
 // rill::Consumer forwards to Impl.
@@ -427,8 +455,34 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker,
 Consumer::~Consumer() = default;
 
 absl::Status Consumer::Assign(absl::Span<const TopicPartition> partitions) {
-  return impl_->Assign(partitions);
+  return impl_->UserAssign(partitions);
 }
+absl::Status Consumer::Subscribe(const std::vector<std::string>& topics,
+                                 ConsumerRebalanceListener* listener) {
+  return impl_->Subscribe(topics, listener);
+}
+absl::Status Consumer::SubscribePattern(const std::string& pattern,
+                                        ConsumerRebalanceListener* listener) {
+  return impl_->SubscribePattern(pattern, listener);
+}
+absl::Status Consumer::Unsubscribe() { return impl_->Unsubscribe(); }
+std::vector<std::string> Consumer::Subscription() const { return impl_->Subscription(); }
+absl::Status Consumer::CommitSync() { return impl_->CommitSync(nullptr); }
+absl::Status Consumer::CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets) {
+  return impl_->CommitSync(&offsets);
+}
+void Consumer::CommitAsync(OffsetCommitCallback callback) {
+  impl_->CommitAsync(nullptr, std::move(callback));
+}
+void Consumer::CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
+                           OffsetCommitCallback callback) {
+  impl_->CommitAsync(&offsets, std::move(callback));
+}
+absl::StatusOr<std::map<TopicPartition, OffsetAndMetadata>> Consumer::Committed(
+    absl::Span<const TopicPartition> partitions) {
+  return impl_->Committed(partitions);
+}
+ConsumerGroupMetadata Consumer::GroupMetadata() const { return impl_->GroupMetadata(); }
 std::vector<TopicPartition> Consumer::Assignment() const { return impl_->Assignment(); }
 absl::StatusOr<ConsumerRecords> Consumer::Poll(absl::Duration timeout) {
   return impl_->Poll(timeout);

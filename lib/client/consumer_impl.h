@@ -11,12 +11,20 @@
 // One DataNotifier is registered with every assigned partition: appends,
 // Wakeup() and broker close bump it (lib/broker/partition_impl.h).
 //
+// Group membership (consumer_group.cc) is Kafka's ConsumerCoordinator
+// without a network: each Poll heartbeats the broker's GroupService, joins
+// when it must, applies new assignments and runs the rebalance listener.
+// The coordinator bumps `notifier_` when the group needs this member, so a
+// Poll blocked on data wakes for a rebalance too.
+//
 // Thread safety: one thread at a time, except Wakeup(), which touches only
 // `wakeup_` and `notifier_`.
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -54,6 +62,21 @@ class Consumer::Impl {
   std::vector<TopicPartition> Paused() const;
   void Wakeup();
   absl::Status Close();
+
+  // Groups (consumer_group.cc).
+  absl::Status Subscribe(const std::vector<std::string>& topics,
+                         ConsumerRebalanceListener* listener);
+  absl::Status SubscribePattern(const std::string& pattern, ConsumerRebalanceListener* listener);
+  absl::Status Unsubscribe();
+  std::vector<std::string> Subscription() const { return subscription_; }
+  absl::Status CommitSync(const std::map<TopicPartition, OffsetAndMetadata>* offsets);
+  void CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>* offsets,
+                   OffsetCommitCallback callback);
+  absl::StatusOr<std::map<TopicPartition, OffsetAndMetadata>> Committed(
+      absl::Span<const TopicPartition> partitions);
+  ConsumerGroupMetadata GroupMetadata() const;
+  // The user's Assign: refused while subscribed.
+  absl::Status UserAssign(absl::Span<const TopicPartition> partitions);
 
  private:
   // A partition of the broker, kept valid by holding its topic.
@@ -105,11 +128,29 @@ class Consumer::Impl {
   absl::StatusOr<client::PartitionFetch> FetchPartition(client::Fetcher* fetcher,
                                                         PartitionState* state);
   // Blocks until an assigned partition's high watermark passes what was
-  // fetched, a Wakeup, or `deadline`.
-  void WaitForData(absl::Time deadline);
+  // fetched, a Wakeup, `deadline`, or any notification after the notifier's
+  // epoch `seen` (read before the caller last looked at the group, so that
+  // a rebalance announced since is not slept through).
+  void WaitForData(absl::Time deadline, uint64_t seen);
   bool HasNewData() const;
   void FinishPoll();
   bool TakeWakeup() { return wakeup_.exchange(false, std::memory_order_acq_rel); }
+  absl::StatusOr<ConsumerRecords> PollOnce(absl::Time deadline, uint64_t seen, bool* regroup);
+
+  // Group membership, inside Poll.
+  absl::Status CheckGroup() const;
+  absl::Status PollGroup();
+  absl::StatusOr<broker::MemberView> JoinGroup();
+  void ApplyAssignment(const broker::MemberView& view);
+  void LoseAssignment();
+  void RevokeAll();
+  bool RefreshSubscription();
+  void MaybeAutoCommit();
+  absl::Status CommitOffsets(const std::map<TopicPartition, OffsetAndMetadata>& offsets);
+  std::map<TopicPartition, OffsetAndMetadata> Consumed() const;
+  void RunCommitCallbacks();
+  absl::Status LeaveGroup();
+  absl::Status ResolveCommitted(PartitionState* state);
 
   broker::BrokerImpl* const broker_;
   const ConsumerOptions options_;
@@ -121,6 +162,24 @@ class Consumer::Impl {
   // the back (Kafka's movePartitionToEnd), so Polls go round robin.
   std::vector<std::unique_ptr<PartitionState>> order_;
   absl::flat_hash_map<TopicPartition, PartitionState*> by_partition_;
+
+  // Group state (consumer thread only).
+  bool subscribed_ = false;
+  std::vector<std::string> topics_;        // Subscribe(topics).
+  std::optional<std::regex> pattern_;      // SubscribePattern.
+  std::vector<std::string> subscription_;  // Resolved, sorted.
+  ConsumerRebalanceListener* listener_ = nullptr;
+  bool cooperative_ = false;
+  std::string member_id_;
+  int32_t generation_ = -1;
+  bool need_join_ = false;
+  int64_t next_auto_commit_ms_ = 0;
+  struct PendingCallback {
+    OffsetCommitCallback callback;
+    std::map<TopicPartition, OffsetAndMetadata> offsets;
+    absl::Status status;
+  };
+  std::deque<PendingCallback> callbacks_;
 
   broker::DataNotifier notifier_;
   // Set by Wakeup(), taken by the Poll it interrupts (or the next one).

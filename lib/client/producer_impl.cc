@@ -541,11 +541,11 @@ void Producer::Impl::Flush() {
     targets.emplace_back(q, target);
   }
   for (auto& [q, target] : targets) {
-    // The I/O thread finishes the batch it is on within microseconds: wait
-    // for it briefly before paying for a sleep and a wake-up.
-    SpinUntil([&, target = target] {
-      return q->completed_count.load(std::memory_order_acquire) >= target;
-    });
+    // The I/O thread finishes the batch it is on soon: wait for it before
+    // paying for a sleep and a wake-up.
+    SpinUntil(
+        [&, target = target] { return q->completed_count.load(std::memory_order_acquire) >= target; },
+        kFlushSpinFor);
     if (q->completed_count.load(std::memory_order_acquire) >= target) continue;
     std::unique_lock<AdaptiveMutex> lock(q->mu);
     ++q->flush_waiters;

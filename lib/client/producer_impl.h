@@ -167,9 +167,13 @@ class Producer::Impl {
   // completion) before sleeping. Each step pauses and then yields the core,
   // so a spinner never starves the thread it waits for on a busy machine.
   static constexpr auto kSpinFor = std::chrono::microseconds(200);
+  // Flush waits longer before sleeping: the batch it waits for may be in an
+  // fdatasync (flush.messages), which takes 0.3-1 ms here, and the wake-up
+  // after a sleep would add tens of microseconds to every commit point.
+  static constexpr auto kFlushSpinFor = std::chrono::milliseconds(2);
   template <typename Done>
-  static bool SpinUntil(Done done) {
-    auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+  static bool SpinUntil(Done done, std::chrono::microseconds spin_for = kSpinFor) {
+    auto deadline = std::chrono::steady_clock::now() + spin_for;
     while (!done()) {
       for (int i = 0; i < 16; ++i) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -161,6 +162,41 @@ class Log {
   // The error that failed the log, or OK.
   absl::Status failure() const;
 
+  // For the log cleaner (log_cleaner.h).
+  struct CleanerSnapshot {
+    std::vector<std::shared_ptr<const Segment>> segments;  // Oldest first; the last is active.
+    LogConfig config;
+    int64_t log_start_offset = 0;
+    int64_t log_end_offset = 0;
+    // Producer id → last offset of its last batch: a batch the cleaner
+    // empties keeps its header when it is its producer's last (Kafka keeps
+    // it so the producer's sequence state survives a reload).
+    std::map<int64_t, int64_t> producer_last_offsets;
+  };
+  CleanerSnapshot SnapshotForCleaner() const;
+  // Swaps `cleaned` — a sealed, flushed segment whose files are named
+  // `<base>.*.cleaned`, base == replaced.front()->base_offset() — in for the
+  // consecutive, inactive segments `replaced`, crash-safely as Kafka's
+  // replaceSegments: rename `.cleaned` → `.swap`, sync the directory, rename
+  // the old files `.deleted`, rename `.swap` → final names, publish the new
+  // list (one pointer swap: readers see the old list or the new one), delete
+  // the old files (readers holding them keep their mappings) and sync the
+  // directory. Aborted (the cleaned files removed) when the list changed
+  // since the snapshot (retention, truncation, deletion); a failed rename
+  // after the first fails the log, and reopening completes or discards the
+  // swap (log_loader.cc).
+  absl::Status ReplaceSegments(const std::vector<std::shared_ptr<const Segment>>& replaced,
+                               std::shared_ptr<Segment> cleaned);
+  // Held by the cleaner for the whole of a pass over this log, so two
+  // cleaners never clean it at once and CloseForDeletion can wait for one.
+  std::unique_lock<std::mutex> LockForCleaning() {
+    return std::unique_lock<std::mutex>(cleaning_mu_);
+  }
+  // Set by CloseForDeletion: a cleaning pass should stop at once.
+  bool cleaning_aborted() const { return abort_cleaning_.load(std::memory_order_acquire); }
+  FileSystem* fs() const { return fs_; }
+  Clock* clock() const { return clock_; }
+
  private:
   using SegmentList = std::vector<std::shared_ptr<Segment>>;
   struct PendingDeletion {
@@ -226,6 +262,10 @@ class Log {
   int64_t active_jitter_ms_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t jitter_state_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  // See LockForCleaning(). Never held together with mu_ by anyone waiting
+  // for it: the cleaner takes mu_ inside it, CloseForDeletion outside.
+  std::mutex cleaning_mu_;
+  std::atomic<bool> abort_cleaning_{false};  // Publishes nothing but itself.
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool deleted_ ABSL_GUARDED_BY(mu_) = false;
   ByteBuffer scratch_ ABSL_GUARDED_BY(mu_);

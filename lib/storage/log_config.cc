@@ -27,8 +27,15 @@ absl::Status LogConfig::Validate() const {
            OutOfBounds("retention.ms", retention_ms, -1, INT64_MAX),
            OutOfBounds("retention.bytes", retention_bytes, -1, INT64_MAX),
            OutOfBounds("file.delete.delay.ms", file_delete_delay_ms, 0, INT64_MAX),
+           OutOfBounds("delete.retention.ms", delete_retention_ms, 0, INT64_MAX),
+           OutOfBounds("min.compaction.lag.ms", min_compaction_lag_ms, 0, INT64_MAX),
+           OutOfBounds("max.compaction.lag.ms", max_compaction_lag_ms, 1, INT64_MAX),
        }) {
     if (!s.ok()) return s;
+  }
+  if (!(min_cleanable_dirty_ratio >= 0 && min_cleanable_dirty_ratio <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid value ", min_cleanable_dirty_ratio,
+                                                   " for min.cleanable.dirty.ratio: must be in [0, 1]"));
   }
   return absl::OkStatus();
 }

@@ -43,6 +43,21 @@ struct LogConfig {
   bool preallocate = false;
   // cleanup.policy contains "delete": retention.ms / retention.bytes apply.
   bool delete_retention = true;
+  // cleanup.policy contains "compact": the log cleaner (log_cleaner.h) keeps
+  // the latest record of every key.
+  bool compact = false;
+  // delete.retention.ms: how long a tombstone stays after the cleaning that
+  // first saw it (its batch's KIP-534 delete horizon). Default 1 day.
+  int64_t delete_retention_ms = 86'400'000;
+  // min.cleanable.dirty.ratio: clean once dirty bytes / all cleanable-range
+  // bytes exceed this. Default 0.5.
+  double min_cleanable_dirty_ratio = 0.5;
+  // min.compaction.lag.ms: a segment whose newest record is younger stays
+  // uncompacted. Default 0.
+  int64_t min_compaction_lag_ms = 0;
+  // max.compaction.lag.ms: a dirty segment whose first batch is older is
+  // cleaned whatever the dirty ratio. Default never.
+  int64_t max_compaction_lag_ms = INT64_MAX;
   // message.timestamp.type: CreateTime, or LogAppendTime (the log stamps
   // the batch with its clock).
   format::TimestampType message_timestamp_type = format::TimestampType::kCreateTime;

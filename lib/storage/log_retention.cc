@@ -163,6 +163,9 @@ absl::Status Log::RunMaintenance() {
 }
 
 void Log::CloseForDeletion() {
+  // Stop a cleaning pass and wait for it to leave the directory alone.
+  abort_cleaning_.store(true, std::memory_order_release);
+  { std::lock_guard<std::mutex> wait(cleaning_mu_); }
   MutexLock lock(&mu_);
   closed_ = true;
   deleted_ = true;

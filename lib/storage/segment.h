@@ -77,6 +77,11 @@ class Segment {
                                                          int64_t base_offset,
                                                          const SegmentOptions& options,
                                                          int64_t now_ms);
+  // As Create, with `suffix` (".cleaned") appended to every file name: the
+  // log cleaner's output, renamed into place by the log's segment swap.
+  static absl::StatusOr<std::shared_ptr<Segment>> CreateWithSuffix(
+      FileSystem* fs, const std::string& dir, int64_t base_offset, const SegmentOptions& options,
+      int64_t now_ms, absl::string_view suffix);
   // Opens an existing segment. `active`: ready for appends (indexes
   // re-expanded, file mapped writable); else read-only. `read_only_process`:
   // never write anything (another process owns the directory).

@@ -673,7 +673,8 @@ def topics_unknown_configs(ctx):
         f.write("# broker\nnum.partitions=2\n\nlog.retention.mins=5\n")
     _, stderr = ctx.run("--dir", data, "--config-file", config, "topics", "list", expect=1)
     check(stderr == f"rill: {config} line 4: unknown config 'log.retention.mins': neither a "
-                    "broker nor a producer config (Kafka's names; see docs/cli.md)\n", stderr)
+                    "broker, producer nor consumer config (Kafka's names; see docs/cli.md)\n",
+          stderr)
     with open(config, "w") as f:
         f.write("log.segment.bytes=huge\n")
     _, stderr = ctx.run("--dir", data, "--config-file", config, "topics", "list", expect=1)
@@ -1015,6 +1016,141 @@ def broker_refuses_foreign_dir(ctx):
     check(stdout == "", stdout)
     ctx.run("--dir", data, "verify")
 
+
+# --- consume, groups, lag (issue #6) ----------------------------------------
+
+@case
+def consume_group_resumes(ctx):
+    data = ctx.fresh("consume_group_resumes")
+    ctx.run("--dir", data, "topics", "create", "t", "--partitions", "1")
+    ctx.run("--dir", data, "produce", "t", "--key-separator", ":",
+            stdin="".join(f"k{i}:v{i}\n" for i in range(10)))
+    out, _ = ctx.run("--dir", data, "consume", "t", "--group", "g", "--from-beginning", "-n", "4")
+    check(out.split() == ["v0", "v1", "v2", "v3"], out)
+    out, _ = ctx.run("--dir", data, "consume", "t", "--group", "g", "--print-key",
+                     "--key-separator", "=", "--timeout-ms", "100")
+    check(out.split() == [f"k{i}=v{i}" for i in range(4, 10)], out)
+    out, _ = ctx.run("--dir", data, "--json", "consume", "t", "--group", "g2", "--from-beginning",
+                     "-n", "1", "--no-commit")
+    rec = json.loads(out)
+    check(rec["key"] == "k0" and rec["value"] == "v0" and rec["offset"] == 0, out)
+    out, _ = ctx.run("--dir", data, "--read-only", "--json", "lag", "g")
+    rows = json_lines(out)
+    check(len(rows) == 1 and rows[0]["committed_offset"] == 10 and rows[0]["lag"] == 0, out)
+    out, _ = ctx.run("--dir", data, "--json", "lag", "g2")
+    check(out == "", out)  # --no-commit: the group exists, with nothing committed.
+    out, _ = ctx.run("--dir", data, "consume", "t", "--partition", "0", "--offset", "8")
+    check(out.split() == ["v8", "v9"], out)
+
+
+@case
+def groups_admin(ctx):
+    data = ctx.fresh("groups_admin")
+    ctx.run("--dir", data, "topics", "create", "t", "--partitions", "2")
+    ctx.run("--dir", data, "produce", "t", "--partition", "0", stdin="a\nb\nc\n")
+    ctx.run("--dir", data, "consume", "t", "--group", "g", "--from-beginning")
+    out, _ = ctx.run("--dir", data, "groups", "list")
+    check(out == "g\tEmpty\n", out)
+    out, _ = ctx.run("--dir", data, "--json", "groups", "describe", "g")
+    lines = json_lines(out)
+    check(lines[0]["state"] == "Empty" and lines[0]["members"] == [], out)
+    check(any(r.get("partition") == 0 and r.get("committed_offset") == 3 for r in lines[1:]), out)
+    out, _ = ctx.run("--dir", data, "groups", "reset-offsets", "g", "--topic", "t", "--to-offset", "1")
+    check("g\tt-0\t1" in out, out)
+    out, _ = ctx.run("--dir", data, "consume", "t", "--group", "g", "--timeout-ms", "100")
+    check(out.split() == ["b", "c"], out)
+    ctx.run("--dir", data, "groups", "reset-offsets", "g", "--topic", "t", "--to-earliest")
+    ctx.run("--dir", data, "groups", "reset-offsets", "g", "--topic", "t",
+            "--to-datetime", "2001-01-01T00:00:00Z")
+    _, err = ctx.run("--dir", data, "groups", "reset-offsets", "g", "--topic", "nope",
+                     "--to-latest", expect=1)
+    check("nope" in err, err)
+    ctx.run("--dir", data, "groups", "delete", "g")
+    out, _ = ctx.run("--dir", data, "groups", "list")
+    check(out == "", out)
+    _, err = ctx.run("--dir", data, "groups", "describe", "g", expect=1)
+    check("does not exist" in err, err)
+
+
+@case
+def consume_follow_sigterm(ctx):
+    data = ctx.fresh("consume_follow_sigterm")
+    ctx.run("--dir", data, "topics", "create", "t")
+    ctx.run("--dir", data, "produce", "t", stdin="x\ny\n")
+    proc = subprocess.Popen([ctx.rill, "--dir", data, "consume", "t", "--group", "f",
+                             "--from-beginning", "--follow"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [proc.stdout.readline().strip() for _ in range(2)]
+    check(lines == ["x", "y"], str(lines))
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    check(proc.returncode == 0, f"exit {proc.returncode}: {err}")
+    out, _ = ctx.run("--dir", data, "--json", "lag", "f")
+    rows = json_lines(out)
+    check(len(rows) == 1 and rows[0]["committed_offset"] == 2, out)
+
+
+
+COMPACT_LINE = re.compile(
+    r"^c-0: (?P<bytes_before>\d+) -> (?P<bytes_after>\d+) bytes, (?P<records_before>\d+) -> "
+    r"(?P<records_after>\d+) records, (?P<segments_before>\d+) -> (?P<segments_after>\d+) "
+    r"segments, compacted below offset (?P<first_dirty>\d+)$")
+
+
+@case
+def compact_topic(ctx):
+    """`rill compact` cleans a compacted topic: every key keeps its latest
+    value (a tombstone stays within delete.retention.ms), offsets keep, and
+    `rill verify` passes on the cleaned segments."""
+    data = ctx.fresh("compact_topic")
+    ctx.run("--dir", data, "topics", "create", "c", "--config", "cleanup.policy=compact",
+            "--config", "segment.bytes=2048")
+    ctx.run("--dir", data, "topics", "create", "d")
+    lines = [f"key{i % 5}::value {i}" for i in range(300)]
+    lines[299] = "key4::NULL"  # key4's last word: a tombstone, then more for the others.
+    lines += [f"key{i % 4}::again {i}" for i in range(100)]
+    stdout, _ = ctx.run("--dir", data, "produce", "c", "--print-offsets", "--key-separator", "::",
+                        "--null-value-marker", "NULL", "--linger-ms", "0", "--batch-size", "200",
+                        stdin="\n".join(lines) + "\n")
+    acks = parse_acks(stdout)
+    check(sorted(acks) == list(range(1, 401)), stdout)
+    before = dumped_records(ctx, data, "c")
+    stdout, _ = ctx.run("--dir", data, "compact", "c")
+    match = COMPACT_LINE.match(stdout.rstrip("\n"))
+    check(match is not None, stdout)
+    got = {k: int(v) for k, v in match.groupdict().items()}
+    check(got["bytes_after"] < got["bytes_before"] and got["records_after"] < got["records_before"],
+          stdout)
+    check(got["segments_before"] > 1 and 300 < got["first_dirty"] < 400, stdout)
+    after = dumped_records(ctx, data, "c")
+    # Survivors are the records written there; below the first dirty offset
+    # one per key, the latest of the cleaned section; the head is untouched.
+    check(all(before[k] == r for k, r in after.items()), "a record changed in cleaning")
+    latest = {}
+    for (_, offset), r in sorted(before.items()):
+        if offset < got["first_dirty"]:
+            latest[r["key"]] = offset
+    want = sorted(set(latest.values()) | {o for (_, o) in before if o >= got["first_dirty"]})
+    check(sorted(o for (_, o) in after) == want, f"{sorted(o for (_, o) in after)} != {want}")
+    final = {}
+    for (_, _), r in sorted(after.items()):
+        final[r["key"]] = r["value"]
+    check(final == {"key0": "again 96", "key1": "again 97", "key2": "again 98",
+                    "key3": "again 99", "key4": None}, f"{final}")
+    stdout, _ = ctx.run("--dir", data, "verify", "--json")
+    for obj in json_lines(stdout):
+        check(obj["ok"] is True and obj["problems"] == [], f"{obj}")
+    # --json, and a second run finds nothing more below the active segment.
+    stdout, _ = ctx.run("--dir", data, "--json", "compact", "c", "--partition", "0")
+    obj = json.loads(stdout)
+    check(obj["topic"] == "c" and obj["partition"] == 0 and
+          obj["first_dirty_offset"] == got["first_dirty"] and
+          obj["bytes_after"] == obj["bytes_before"] == got["bytes_after"], stdout)
+    # A delete-policy topic and a missing one are refused.
+    _, stderr = ctx.run("--dir", data, "compact", "d", expect=1)
+    check("cleanup.policy" in stderr, stderr)
+    _, stderr = ctx.run("--dir", data, "compact", "nope", expect=1)
+    check("nope" in stderr, stderr)
 
 
 def main():

@@ -53,8 +53,8 @@ TEST_CASE("a config no parser knows is an error naming where it was set", "[cli]
   auto split = SplitByParser(FromFile({{"acks", "all"}, {"retention.mss", "1"}}));
   REQUIRE(absl::IsInvalidArgument(split.status()));
   CHECK(split.status().message() ==
-        "f.properties line 2: unknown config 'retention.mss': neither a broker nor a producer "
-        "config (Kafka's names; see docs/cli.md)");
+        "f.properties line 2: unknown config 'retention.mss': neither a broker, producer nor "
+        "consumer config (Kafka's names; see docs/cli.md)");
 }
 
 TEST_CASE("a bad value is an error naming where it was set and the parser's why", "[cli]") {

@@ -37,6 +37,9 @@ storage::LogConfig SmallSegments() {
   config.segment_bytes = 2048;
   config.index_interval_bytes = 256;
   config.segment_index_bytes = 4096;
+  // Mapped segments reserve their file in chunks, so a held directory's
+  // active segments end in the preallocated zero tail the tool must accept.
+  config.write_mode = storage::SegmentWriteMode::kMmap;
   return config;
 }
 

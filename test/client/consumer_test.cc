@@ -882,10 +882,12 @@ TEST_CASE("consumer configs are read by Kafka name and validated", "[client][con
   CHECK(absl::IsInvalidArgument(invalid.status()));
   CHECK(absl::StrContains(invalid.status().message(), "max.poll.records"));
   auto group = Consumer::Create(c.broker.get(), {.group_id = "billing"});
-  CHECK(absl::IsUnimplemented(group.status()));
-  CHECK(absl::StrContains(group.status().message(), "Assign()"));
-  Consumer constructed(c.broker.get(), {.group_id = "billing"});
-  CHECK(absl::IsUnimplemented(constructed.Assign({})));
+  REQUIRE_OK(group);
+  Consumer no_group(c.broker.get(), {.enable_auto_commit = false});
+  auto subscribed = no_group.Subscribe({"t"});
+  CHECK(absl::IsInvalidArgument(subscribed));
+  CHECK(absl::StrContains(subscribed.message(), "group.id"));
+  CHECK(absl::IsInvalidArgument(no_group.CommitSync()));
 }
 
 }  // namespace

@@ -15,7 +15,10 @@
 #include "CLI/CLI.hpp"
 #include "rill/rill.h"
 #include "tools/rill/command.h"
+#include "tools/rill/compact_command.h"
+#include "tools/rill/consume_command.h"
 #include "tools/rill/dump_command.h"
+#include "tools/rill/groups_command.h"
 #include "tools/rill/produce_command.h"
 #include "tools/rill/topics_command.h"
 #include "tools/rill/verify_command.h"
@@ -27,8 +30,12 @@ namespace {
 constexpr CommandRegistrar kCommands[] = {
     RegisterTopicsCommand,
     RegisterProduceCommand,
+    RegisterConsumeCommand,
+    RegisterGroupsCommand,
+    RegisterLagCommand,
     RegisterDumpCommand,
     RegisterVerifyCommand,
+    RegisterCompactCommand,
 };
 
 // Every command's usage ends with this, since CLI11 lists a parent's flags

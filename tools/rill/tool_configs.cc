@@ -13,6 +13,7 @@ namespace {
 // that changes.
 constexpr char kUnknownBrokerConfig[] = "unknown broker config '";
 constexpr char kUnknownProducerConfig[] = "unknown producer config '";
+constexpr char kUnknownConsumerConfig[] = "unknown consumer config '";
 
 // How one parser answered for one name.
 enum class Verdict { kAccepted, kBadValue, kUnknownName };
@@ -77,13 +78,24 @@ absl::StatusOr<SplitConfigs> SplitByParser(const Properties& properties) {
     absl::Status producer = ProducerOptions::FromProperties(one).status();
     Verdict as_broker = Judge(broker, kUnknownBrokerConfig);
     Verdict as_producer = Judge(producer, kUnknownProducerConfig);
+    // A consumer config is judged with a group.id, which some need
+    // (enable.auto.commit=true); the command supplies the real one.
+    std::map<std::string, std::string> with_group = one;
+    with_group.emplace("group.id", "rill");
+    absl::Status consumer = ConsumerOptions::FromProperties(with_group).status();
+    Verdict as_consumer = Judge(consumer, kUnknownConsumerConfig);
     if (as_broker == Verdict::kAccepted) split.broker[name] = property.value;
     if (as_producer == Verdict::kAccepted) split.producer[name] = property.value;
-    if (as_broker == Verdict::kAccepted || as_producer == Verdict::kAccepted) continue;
-    if (as_broker == Verdict::kUnknownName && as_producer == Verdict::kUnknownName) {
+    if (as_consumer == Verdict::kAccepted) split.consumer[name] = property.value;
+    if (as_broker == Verdict::kAccepted || as_producer == Verdict::kAccepted ||
+        as_consumer == Verdict::kAccepted) {
+      continue;
+    }
+    if (as_broker == Verdict::kUnknownName && as_producer == Verdict::kUnknownName &&
+        as_consumer == Verdict::kUnknownName) {
       return absl::InvalidArgumentError(
           absl::StrCat(property.origin, ": unknown config '", name,
-                       "': neither a broker nor a producer config (Kafka's names; see "
+                       "': neither a broker, producer nor consumer config (Kafka's names; see "
                        "docs/cli.md)"));
     }
     std::string why;
@@ -93,6 +105,7 @@ absl::StatusOr<SplitConfigs> SplitByParser(const Properties& properties) {
     };
     add_why(as_broker, broker);
     add_why(as_producer, producer);
+    add_why(as_consumer, consumer);
     return absl::InvalidArgumentError(absl::StrCat(property.origin, ": ", why));
   }
   return split;

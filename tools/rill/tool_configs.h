@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "rill/broker.h"
+#include "rill/consumer.h"
 #include "rill/producer.h"
 #include "tools/rill/command.h"
 #include "tools/rill/properties_file.h"
@@ -50,6 +51,7 @@ absl::StatusOr<Properties> LoadConfigs(const GlobalFlags& globals,
 struct SplitConfigs {
   std::map<std::string, std::string> broker;
   std::map<std::string, std::string> producer;
+  std::map<std::string, std::string> consumer;  // ConsumerOptions::FromProperties
 };
 
 // Errors: InvalidArgument "<origin>: unknown config '<name>': neither a broker

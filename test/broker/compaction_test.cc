@@ -7,6 +7,7 @@
 #include "lib/broker/partition_impl.h"
 #include "lib/format/record_batch_builder.h"
 #include "rill/broker.h"
+#include "test/support/broker_fixture.h"
 #include "test/support/status_matchers.h"
 
 namespace rill {
@@ -24,10 +25,7 @@ void Put(Partition* p, const std::string& key, const std::string& value, int64_t
 TEST_CASE("RunMaintenance compacts a compacted topic and leaves a delete topic alone",
           "[broker][cleaner]") {
   ManualClock clock;
-  BrokerOptions options;
-  options.clock = &clock;
-  options.background_threads = false;
-  auto broker = Broker::OpenInMemory(options);
+  auto broker = Broker::OpenInMemory(testing::ManualBrokerOptions(&clock));
   REQUIRE_OK(broker);
   TopicOptions compacted;
   compacted.cleanup_policy = CleanupPolicy::kCompact;

@@ -11,39 +11,18 @@
 #include "lib/format/control_record.h"
 #include "lib/format/record_batch_builder.h"
 #include "rill/producer.h"
+#include "test/support/broker_fixture.h"
 #include "test/support/status_matchers.h"
 #include "test/support/temp_dir.h"
 
 namespace rill {
 namespace {
 
+using testing::BrokerCase;
+using testing::OpenBroker;
 using testing::TempDir;
 
 constexpr int64_t kTimestamp = 1'700'000'000'000;
-
-struct BrokerCase {
-  std::unique_ptr<TempDir> dir;
-  std::unique_ptr<Broker> broker;
-};
-
-// The same tests run on a real directory and in memory.
-BrokerCase OpenBroker(bool in_memory, Clock* clock = nullptr) {
-  BrokerCase c;
-  BrokerOptions o;
-  o.clock = clock;
-  o.background_threads = clock == nullptr;
-  if (in_memory) {
-    auto b = Broker::OpenInMemory(o);
-    REQUIRE_OK(b);
-    c.broker = std::move(*b);
-  } else {
-    c.dir = std::make_unique<TempDir>();
-    auto b = Broker::Open(c.dir->path(), o);
-    REQUIRE_OK(b);
-    c.broker = std::move(*b);
-  }
-  return c;
-}
 
 broker::PartitionImpl* PartitionOf(Broker* broker, const std::string& topic, int32_t partition) {
   return static_cast<broker::BrokerImpl*>(broker)->topic_impl(topic)->partition_impl(partition);

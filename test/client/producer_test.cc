@@ -13,12 +13,16 @@
 #include "lib/format/batch_scanner.h"
 #include "lib/format/record_batch_builder.h"
 #include "lib/format/record_reader.h"
+#include "test/support/broker_fixture.h"
 #include "test/support/status_matchers.h"
 #include "test/support/temp_dir.h"
 
 namespace rill {
 namespace {
 
+using testing::BrokerCase;
+using testing::ManualBrokerOptions;
+using testing::OpenBroker;
 using testing::TempDir;
 
 // Every record of a partition, in offset order: (offset, key, value).
@@ -61,35 +65,6 @@ std::vector<Stored> ReadAll(Broker* broker, const std::string& topic, int32_t pa
     }
   }
   return out;
-}
-
-BrokerOptions Manual() {
-  BrokerOptions o;
-  o.background_threads = false;
-  return o;
-}
-
-struct BrokerCase {
-  std::unique_ptr<TempDir> dir;
-  std::unique_ptr<Broker> broker;
-};
-
-// The same tests run on a real directory and in memory.
-BrokerCase OpenBroker(bool in_memory, Clock* clock = nullptr) {
-  BrokerCase c;
-  BrokerOptions o;
-  o.clock = clock;
-  if (in_memory) {
-    auto b = Broker::OpenInMemory(o);
-    REQUIRE_OK(b);
-    c.broker = std::move(*b);
-  } else {
-    c.dir = std::make_unique<TempDir>();
-    auto b = Broker::Open(c.dir->path(), o);
-    REQUIRE_OK(b);
-    c.broker = std::move(*b);
-  }
-  return c;
 }
 
 TEST_CASE("a sent record comes back with its offset, and is in the log byte for byte",
@@ -299,10 +274,7 @@ TEST_CASE("a full buffer blocks Send and then fails after max.block.ms", "[clien
   // A manual clock with no maintenance: lingering batches never close, so
   // the buffer stays full.
   ManualClock clock;
-  BrokerOptions o;
-  o.clock = &clock;
-  o.background_threads = false;
-  auto broker = Broker::OpenInMemory(o);
+  auto broker = Broker::OpenInMemory(ManualBrokerOptions(&clock));
   REQUIRE_OK(broker);
   REQUIRE_OK((*broker)->CreateTopic("t"));
   Producer producer(broker->get(), {.batch_size = 1 << 20, .linger_ms = 1'000'000,
@@ -320,10 +292,7 @@ TEST_CASE("a full buffer blocks Send and then fails after max.block.ms", "[clien
 
 TEST_CASE("linger.ms is driven by the broker's clock and RunMaintenance", "[client][producer]") {
   ManualClock clock;
-  BrokerOptions o;
-  o.clock = &clock;
-  o.background_threads = false;
-  auto broker = Broker::OpenInMemory(o);
+  auto broker = Broker::OpenInMemory(ManualBrokerOptions(&clock));
   REQUIRE_OK(broker);
   REQUIRE_OK((*broker)->CreateTopic("t"));
   Producer producer(broker->get(), {.linger_ms = 100});
@@ -339,10 +308,7 @@ TEST_CASE("linger.ms is driven by the broker's clock and RunMaintenance", "[clie
 
 TEST_CASE("LogAppendTime topics report the broker's append time", "[client][producer]") {
   ManualClock clock(absl::FromUnixMillis(1'800'000'000'000));
-  BrokerOptions o;
-  o.clock = &clock;
-  o.background_threads = false;
-  auto broker = Broker::OpenInMemory(o);
+  auto broker = Broker::OpenInMemory(ManualBrokerOptions(&clock));
   REQUIRE_OK(broker);
   REQUIRE_OK((*broker)->CreateTopic("t", {.message_timestamp_type = TimestampType::kLogAppendTime}));
   Producer producer(broker->get(), {.linger_ms = 0});
@@ -390,7 +356,7 @@ TEST_CASE("an idempotent producer's retried batch is not appended twice, across 
                                                             storage::AppendOrigin::kClient, true);
   };
   {
-    auto broker = Broker::Open(dir.path(), Manual());
+    auto broker = Broker::Open(dir.path(), ManualBrokerOptions());
     REQUIRE_OK(broker);
     REQUIRE_OK((*broker)->CreateTopic("t"));
     Producer producer(broker->get());
@@ -410,7 +376,7 @@ TEST_CASE("an idempotent producer's retried batch is not appended twice, across 
     REQUIRE_OK(append(broker->get(), build(2)));
     REQUIRE_OK((*broker)->Close());
   }
-  auto broker = Broker::Open(dir.path(), Manual());
+  auto broker = Broker::Open(dir.path(), ManualBrokerOptions());
   REQUIRE_OK(broker);
   auto retry = append(broker->get(), build(2));  // The last batch, retried after a restart.
   REQUIRE_OK(retry);

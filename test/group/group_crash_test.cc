@@ -17,15 +17,11 @@
 // RILL_GROUP_CRASH_ROUNDS overrides the number of kills (the soak ctest
 // entry runs 500); RILL_CRASH_SEED replays a seed.
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -33,33 +29,28 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rill/rill.h"
+#include "test/support/child_process.h"
 #include "test/support/status_matchers.h"
 #include "test/support/temp_dir.h"
 
 namespace rill {
 namespace {
 
+using testing::ChildProcess;
+using testing::CrashSeed;
+using testing::EnvOr;
+using testing::ExitedCleanly;
+using testing::KilledBySigkill;
 using testing::TempDir;
 
 constexpr char kTopic[] = "work";
 constexpr int32_t kPartitions = 4;
 constexpr char kGroup[] = "crashers";
-
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
-uint64_t Seed() {
-  static const uint64_t seed = EnvOr("RILL_CRASH_SEED", std::random_device{}());
-  return seed;
-}
 
 std::string BrokerDir(const TempDir& dir) { return dir.Join("broker"); }
 
@@ -122,35 +113,12 @@ void Send(int fd, Message m) {
 // after `kill_delay_us`.
 template <typename Child, typename OnMessage>
 int RunChild(Child child, OnMessage on_message, int kill_delay_us = 0) {
-  int fds[2];
-  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-  std::cout.flush();
-  std::cerr.flush();
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    child(fds[1]);
-    _exit(4);
-  }
-  close(fds[1]);
-  bool killed = false;
+  ChildProcess process(child);
   Message m;
-  while (true) {
-    ssize_t n = read(fds[0], &m, sizeof m);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    REQUIRE(n == static_cast<ssize_t>(sizeof m));
-    if (on_message(m) && !killed) {
-      killed = true;
-      if (kill_delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(kill_delay_us));
-      kill(pid, SIGKILL);
-    }
+  while (process.Read(&m)) {
+    if (on_message(m)) process.Kill(kill_delay_us);
   }
-  close(fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return status;
+  return process.Wait();
 }
 
 // ---- Exactly-once by external offsets ----
@@ -267,10 +235,10 @@ void CheckExactlyOnce(const TempDir& dir, int64_t per_partition) {
 }
 
 void RunExactlyOnce(int kills, int per_partition) {
-  std::cout << "group crash seed " << Seed() << " (replay with RILL_CRASH_SEED=" << Seed() << ")"
-            << std::endl;
-  INFO("group crash seed " << Seed() << " (RILL_CRASH_SEED)");
-  std::mt19937_64 rng(Seed());
+  std::cout << "group crash seed " << CrashSeed() << " (replay with RILL_CRASH_SEED=" << CrashSeed()
+            << ")" << std::endl;
+  INFO("group crash seed " << CrashSeed() << " (RILL_CRASH_SEED)");
+  std::mt19937_64 rng(CrashSeed());
   TempDir dir;
   Fill(dir, per_partition);
   const int64_t total = int64_t{per_partition} * kPartitions;
@@ -289,7 +257,7 @@ void RunExactlyOnce(int kills, int per_partition) {
                           delay_us);
     INFO("round " << round << ": kill after " << kill_after << " commits + " << delay_us
                   << " us, max.poll.records " << max_poll);
-    REQUIRE((done || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)));
+    REQUIRE((done || KilledBySigkill(status)));
     if (done) break;
     ++actual_kills;
   }
@@ -299,8 +267,7 @@ void RunExactlyOnce(int kills, int per_partition) {
                           if (m.kind == kDone) done = true;
                           return false;
                         });
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(ExitedCleanly(status));
   REQUIRE(done);
   std::cout << "exactly-once: " << actual_kills << " kills over " << total << " records"
             << std::endl;
@@ -382,8 +349,7 @@ TEST_CASE("a consumer killed before committing has its records re-delivered, and
                           if (m.kind == kOffsetsCommitted) in_commit = false;
                           return m.kind == kParked;
                         });
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(WTERMSIG(status) == SIGKILL);
+  REQUIRE(KilledBySigkill(status));
   REQUIRE(!in_commit);
   REQUIRE(committed.size() >= 100);
   REQUIRE(uncommitted.size() >= 50);
@@ -396,8 +362,7 @@ TEST_CASE("a consumer killed before committing has its records re-delivered, and
                       if (m.kind == kDone) done = true;
                       return false;
                     });
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(ExitedCleanly(status));
   REQUIRE(done);
   for (const auto& r : committed) CHECK(second.count(r) == 0);    // Never re-delivered.
   for (const auto& r : uncommitted) CHECK(second.count(r) == 1);  // Re-delivered.

@@ -26,24 +26,11 @@ import os
 import subprocess
 import sys
 
-SKIP = 77
+from kafka_or_skip import require_codecs
 
-try:
-    from kafka.record.memory_records import MemoryRecords
-    import kafka.codec
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+from kafka.record.memory_records import MemoryRecords
 
 CODEC_IDS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
-CODEC_AVAILABLE = {
-    "none": lambda: True,
-    "gzip": kafka.codec.has_gzip,
-    "snappy": kafka.codec.has_snappy,
-    "lz4": kafka.codec.has_lz4,
-    "zstd": kafka.codec.has_zstd,
-}
 
 # kafka-python's _header_data indices for the fields without a property.
 PARTITION_LEADER_EPOCH = 2
@@ -194,9 +181,7 @@ def main():
     parser.add_argument("--rill", help="the rill binary: also check `rill dump` on the file")
     args = parser.parse_args()
 
-    if not CODEC_AVAILABLE[args.codec]():
-        print("skipped: kafka-python has no %s codec module installed" % args.codec)
-        return SKIP
+    require_codecs([args.codec])
     os.makedirs(args.work_dir, exist_ok=True)
     log_path = os.path.join(args.work_dir, "00000000000000000000.log")
     json_path = os.path.join(args.work_dir, "expected.json")

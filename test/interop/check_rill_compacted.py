@@ -32,16 +32,10 @@ import struct
 import subprocess
 import sys
 
-SKIP = 77
+import kafka_or_skip  # noqa: F401 - exits 77 (skipped) without kafka-python.
 
-try:
-    from kafka.record.memory_records import MemoryRecords
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import log_dir_checks as checks
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+from kafka.record.memory_records import MemoryRecords
+import log_dir_checks as checks
 
 TOPIC = "compacted"
 DELETE_HORIZON_BIT = 0x40

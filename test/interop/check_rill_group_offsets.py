@@ -39,17 +39,12 @@ import struct
 import subprocess
 import sys
 
-SKIP = 77
+import kafka_or_skip  # noqa: F401 - exits 77 (skipped) without kafka-python.
 
-try:
-    from kafka.record.memory_records import MemoryRecords
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+import log_dir_checks as checks
+from kafka.record.memory_records import MemoryRecords
 
 OFFSETS_DIR = re.compile(r"^__consumer_offsets-(\d+)$")
-SEGMENT = re.compile(r"^(\d{20})\.log$")
 
 
 class Reader:
@@ -193,18 +188,15 @@ def decode_group_value(data):
 def read_records(partition_dir):
     """(offset, key, value) of every record of a partition, in offset order."""
     out = []
-    for name in sorted(os.listdir(partition_dir)):
-        if not SEGMENT.match(name):
-            continue
-        with open(os.path.join(partition_dir, name), "rb") as f:
+    for _, path in checks.segment_files(partition_dir):
+        with open(path, "rb") as f:
             records = MemoryRecords(f.read())
         while records.has_next():
             batch = records.next_batch()
             if batch is None:
                 break
             if not batch.validate_crc():
-                raise ValueError("%s/%s: bad CRC at offset %d" % (partition_dir, name,
-                                                                    batch.base_offset))
+                raise ValueError("%s: bad CRC at offset %d" % (path, batch.base_offset))
             out.extend((r.offset, r.key, r.value) for r in batch)
     return out
 

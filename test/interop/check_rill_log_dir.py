@@ -29,16 +29,9 @@ import shutil
 import subprocess
 import sys
 
-SKIP = 77
+from kafka_or_skip import require_codecs
 
-try:
-    import kafka.codec
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import log_dir_checks as checks
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+import log_dir_checks as checks
 
 
 def main():
@@ -47,11 +40,7 @@ def main():
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
 
-    for name, has in [("snappy", kafka.codec.has_snappy), ("lz4", kafka.codec.has_lz4),
-                      ("zstd", kafka.codec.has_zstd)]:
-        if not has():
-            print("skipped: kafka-python cannot decode %s (install python3-%s)" % (name, name))
-            return SKIP
+    require_codecs(["snappy", "lz4", "zstd"])
 
     shutil.rmtree(args.work_dir, ignore_errors=True)
     os.makedirs(args.work_dir)

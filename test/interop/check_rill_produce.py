@@ -27,16 +27,9 @@ import shutil
 import subprocess
 import sys
 
-SKIP = 77
+from kafka_or_skip import require_codecs
 
-try:
-    import kafka.codec
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import log_dir_checks as checks
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+import log_dir_checks as checks
 
 CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 PARTITIONS = 3
@@ -165,10 +158,7 @@ def main():
     parser.add_argument("--rill", required=True)
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
-    for name in ("snappy", "lz4", "zstd"):
-        if not getattr(kafka.codec, "has_" + name)():
-            print("skipped: kafka-python cannot decode %s (install python3-%s)" % (name, name))
-            return SKIP
+    require_codecs(["snappy", "lz4", "zstd"])
 
     shutil.rmtree(args.work_dir, ignore_errors=True)
     data_dir = os.path.join(args.work_dir, "data")

@@ -44,17 +44,10 @@ import struct
 import subprocess
 import sys
 
-SKIP = 77
+from kafka_or_skip import require_codecs
 
-try:
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    import kafka.codec
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import log_dir_checks as checks
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+from kafka.record.default_records import DefaultRecordBatchBuilder
+import log_dir_checks as checks
 
 INDEX_INTERVAL = 4096  # index.interval.bytes, Kafka's and rill's default.
 BASE_TIME = 1700000000000
@@ -212,11 +205,7 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--variant", choices=["clean", "unclean"], required=True)
     args = parser.parse_args()
-    for name, has in [("snappy", kafka.codec.has_snappy), ("lz4", kafka.codec.has_lz4),
-                      ("zstd", kafka.codec.has_zstd)]:
-        if not has():
-            print("skipped: kafka-python cannot encode %s (install python3-%s)" % (name, name))
-            return SKIP
+    require_codecs(["snappy", "lz4", "zstd"])
     unclean = args.variant == "unclean"
 
     shutil.rmtree(args.work_dir, ignore_errors=True)

@@ -26,17 +26,11 @@ import os
 import struct
 import sys
 
-SKIP = 77
+from kafka_or_skip import require_codecs
 
-try:
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-    from kafka.record.memory_records import MemoryRecords
-    from kafka.record.util import calc_crc32c
-    import kafka.codec
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("skipped: kafka-python is not importable (%s); install python3-kafka "
-          "and run with /usr/bin/python3" % e)
-    sys.exit(SKIP)
+from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.memory_records import MemoryRecords
+from kafka.record.util import calc_crc32c
 
 TOPIC = "interop"
 PARTITION = 3
@@ -46,13 +40,6 @@ BASE_TIME = 1700000000000
 LOG_APPEND_TIME = BASE_TIME + 777777
 
 CODECS = [("none", 0), ("gzip", 1), ("snappy", 2), ("lz4", 3), ("zstd", 4)]
-AVAILABLE = {
-    "none": lambda: True,
-    "gzip": kafka.codec.has_gzip,
-    "snappy": kafka.codec.has_snappy,
-    "lz4": kafka.codec.has_lz4,
-    "zstd": kafka.codec.has_zstd,
-}
 
 # Header byte offsets (kafka-reference.md section 1.1).
 BASE_OFFSET_AT = 0
@@ -211,10 +198,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", required=True)
     args = parser.parse_args()
-    missing = [name for name, _ in CODECS if not AVAILABLE[name]()]
-    if missing:
-        print("skipped: kafka-python lacks codec modules for %s" % ", ".join(missing))
-        return SKIP
+    require_codecs([name for name, _ in CODECS])
 
     data = bytearray()
     offset = FIRST_OFFSET

@@ -18,13 +18,9 @@
 // RILL_CLEANER_CRASH_ROUNDS sets the rounds (default 10; the soak runs 300);
 // RILL_CRASH_SEED replays one seed.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -32,7 +28,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -46,25 +41,21 @@
 #include "lib/storage/log_cleaner.h"
 #include "lib/storage/log_file_names.h"
 #include "lib/storage/log_manager.h"
+#include "test/support/child_process.h"
 #include "test/support/status_matchers.h"
 #include "test/support/temp_dir.h"
 
 namespace rill::storage {
 namespace {
 
+using testing::ChildProcess;
+using testing::CrashSeed;
+using testing::EnvOr;
+using testing::KilledBySigkill;
+
 constexpr char kTopic[] = "compacted";
 constexpr int kRecordsPerBatch = 8;
 constexpr int kKeys = 40;
-
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
-uint64_t Seed() {
-  static const uint64_t seed = EnvOr("RILL_CRASH_SEED", std::random_device{}());
-  return seed;
-}
 
 LogConfig CompactConfig(uint64_t seed) {
   LogConfig c;
@@ -157,28 +148,14 @@ absl::Status AppendBatch(Log* log, uint64_t seed, int64_t index) {
 // `pass`-th cleaning pass.
 void RunAndKill(const std::string& dir, uint64_t seed, int64_t first_batch, int pass,
                 int delay_us) {
-  int fds[2];
-  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-  std::cout.flush();
-  std::cerr.flush();
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    RunChild(dir, seed, first_batch, fds[1]);
-  }
-  close(fds[1]);
+  ChildProcess child([&](int fd) { RunChild(dir, seed, first_batch, fd); });
   int passes = 0;
   char b;
-  while (passes < pass && read(fds[0], &b, 1) == 1) ++passes;
-  std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-  kill(pid, SIGKILL);
-  close(fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
+  while (passes < pass && child.Read(&b)) ++passes;
+  child.Kill(delay_us);
+  int status = child.Wait();
   INFO("child status " << status);
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(WTERMSIG(status) == SIGKILL);
+  REQUIRE(KilledBySigkill(status));
 }
 
 absl::StatusOr<std::vector<KeyedRecord>> ReadAll(const Log& log) {
@@ -288,9 +265,9 @@ bool LeftCleanerFiles(const std::string& dir) {
 }
 
 void RunCleanerCrashRounds(int rounds) {
-  std::cout << "cleaner crash seed " << Seed() << " (replay with RILL_CRASH_SEED=" << Seed() << ")"
-            << std::endl;
-  std::mt19937_64 rng(Seed());
+  std::cout << "cleaner crash seed " << CrashSeed()
+            << " (replay with RILL_CRASH_SEED=" << CrashSeed() << ")" << std::endl;
+  std::mt19937_64 rng(CrashSeed());
   constexpr int kRoundsPerDirectory = 10;
   int mid_swap = 0;
   for (int done = 0; done < rounds; done += kRoundsPerDirectory) {
@@ -300,8 +277,8 @@ void RunCleanerCrashRounds(int rounds) {
     for (int round = done; round < std::min(rounds, done + kRoundsPerDirectory); ++round) {
       int pass = 1 + static_cast<int>(rng() % 4);
       int delay_us = static_cast<int>(rng() % 3000);
-      INFO("seed " << Seed() << " round " << round << " content seed " << seed << " pass " << pass
-                   << " delay " << delay_us << "us");
+      INFO("seed " << CrashSeed() << " round " << round << " content seed " << seed << " pass "
+                   << pass << " delay " << delay_us << "us");
       RunAndKill(dir.path(), seed, batches, pass, delay_us);
       mid_swap += LeftCleanerFiles(dir.path()) ? 1 : 0;
       batches = CheckAfterKill(dir.path(), seed);

@@ -22,20 +22,15 @@
 // test cases); the soak ctest entry runs 1000. The seed is printed; set
 // RILL_CRASH_SEED to replay one.
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -46,11 +41,17 @@
 #include "lib/storage/log_manager.h"
 #include "test/storage/log_checks.h"
 #include "test/storage/log_content.h"
+#include "test/support/child_process.h"
 #include "test/support/status_matchers.h"
 
 namespace rill::storage {
 namespace {
 
+using testing::ChildProcess;
+using testing::CrashSeed;
+using testing::EnvOr;
+using testing::ExitedCleanly;
+using testing::KilledBySigkill;
 using testing::RawBatch;
 using testing::RawSegment;
 
@@ -73,19 +74,9 @@ enum : int64_t {
   kError = 4,   // a = absl::StatusCode; the message went to stderr.
 };
 
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
-}
-
 bool KeepDirs() { return EnvOr("RILL_KEEP_TEST_DIRS", 0) == 1; }
 
 int TotalRounds() { return static_cast<int>(EnvOr("RILL_CRASH_ROUNDS", 50)); }
-
-uint64_t Seed() {
-  static const uint64_t seed = EnvOr("RILL_CRASH_SEED", std::random_device{}());
-  return seed;
-}
 
 // What one directory is written with.
 struct DirSetup {
@@ -240,34 +231,14 @@ struct RoundResult {
 // reaps it. Every acknowledgement in the pipe counts, including those that
 // arrive after the kill was decided.
 RoundResult RunRound(const std::string& data_dir, const DirSetup& setup, const RoundPlan& plan) {
-  int fds[2];
-  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-  std::cout.flush();
-  std::cerr.flush();
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    RunChild(data_dir, setup, plan.child, fds[1]);
-  }
-  close(fds[1]);
-  auto kill_child = [&, killed = false]() mutable {
-    if (killed) return;
-    killed = true;
-    if (plan.delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(plan.delay_us));
-    kill(pid, SIGKILL);
-  };
-  if (plan.kill == KillPlan::kEarly) kill_child();
+  ChildProcess child([&](int fd) { RunChild(data_dir, setup, plan.child, fd); });
+  if (plan.kill == KillPlan::kEarly) child.Kill(plan.delay_us);
 
   RoundResult result;
   bool child_error = false;
   int64_t expected_base = -1;
   Message m;
-  while (true) {
-    ssize_t n = read(fds[0], &m, sizeof m);
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) break;
-    REQUIRE(n == static_cast<ssize_t>(sizeof m));
+  while (child.Read(&m)) {
     switch (m.kind) {
       case kReady:
         result.ready = true;
@@ -282,7 +253,9 @@ RoundResult RunRound(const std::string& data_dir, const DirSetup& setup, const R
         expected_base = m.b + 1;
         result.acked_end = m.b + 1;
         ++result.acks;
-        if (plan.kill == KillPlan::kAfterAcks && result.acks == plan.kill_after_acks) kill_child();
+        if (plan.kill == KillPlan::kAfterAcks && result.acks == plan.kill_after_acks) {
+          child.Kill(plan.delay_us);
+        }
         break;
       case kClosed:
         result.closed = true;
@@ -294,20 +267,16 @@ RoundResult RunRound(const std::string& data_dir, const DirSetup& setup, const R
         FAIL("unknown message kind " << m.kind);
     }
   }
-  close(fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
+  int status = child.Wait();
   REQUIRE_FALSE(child_error);  // Its stderr says why.
   if (plan.kill == KillPlan::kNever) {
     INFO("child status " << status);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
+    REQUIRE(ExitedCleanly(status));
     REQUIRE(result.closed);
   } else {
     // Killed, or (a budget smaller than the kill point) exited normally.
     INFO("child status " << status);
-    bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    REQUIRE((killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)));
+    REQUIRE((KilledBySigkill(status) || ExitedCleanly(status)));
   }
   return result;
 }
@@ -527,7 +496,7 @@ void RunRoundsInOneDirectory(int rounds, int first_round, bool flush_each_messag
                    !testing::FileExists(JoinPath(data_dir, kCleanShutdownMarker));
     RoundPlan plan = RandomRoundPlan(rng, unclean);
     if (i + 1 == rounds) plan.verify_with_rill = true;
-    INFO("crash seed " << Seed() << " (RILL_CRASH_SEED), round " << first_round + i << " in "
+    INFO("crash seed " << CrashSeed() << " (RILL_CRASH_SEED), round " << first_round + i << " in "
                        << data_dir << " (" << DescribeSetup(setup) << "): " << KillName(plan.kill)
                        << ", kill after " << plan.kill_after_acks << " acks + " << plan.delay_us
                        << " us, maintenance every " << plan.child.maintenance_every << ", "
@@ -551,9 +520,9 @@ void RunRoundsInOneDirectory(int rounds, int first_round, bool flush_each_messag
 }
 
 void RunCrashRounds(int rounds, bool flush_each_message, uint64_t salt) {
-  std::cout << "crash seed " << Seed() << " (replay with RILL_CRASH_SEED=" << Seed() << ")"
-            << std::endl;
-  std::mt19937_64 rng(Seed() ^ salt);
+  std::cout << "crash seed " << CrashSeed() << " (replay with RILL_CRASH_SEED=" << CrashSeed()
+            << ")" << std::endl;
+  std::mt19937_64 rng(CrashSeed() ^ salt);
   Stats stats;
   for (int done = 0; done < rounds; done += kRoundsPerDirectory) {
     int n = std::min(kRoundsPerDirectory, rounds - done);

@@ -135,6 +135,22 @@ absl::StatusOr<std::vector<KeyedRecord>> ReadAll(const Log& log) {
   return out;
 }
 
+// Calls `visit` with every batch of `segment`, in file order, reading the
+// segment's bytes directly.
+template <typename Visit>
+void ForEachBatch(const Segment& segment, Visit visit) {
+  format::BatchScanner scanner(segment.Slice(0, segment.size()));
+  format::BatchScanner::Slice slice;
+  while (true) {
+    auto more = scanner.Next(&slice);
+    REQUIRE_OK(more);
+    if (!*more) break;
+    auto b = format::RecordBatchView::Parse(slice.bytes);
+    REQUIRE_OK(b);
+    visit(*b);
+  }
+}
+
 // key → latest value, tombstones removing the key.
 std::map<std::string, std::string> FinalState(const std::vector<KeyedRecord>& records) {
   std::map<std::string, std::string> state;
@@ -234,16 +250,7 @@ TEST_CASE("a consumer in the head sees every record while the cleaner runs behin
   REQUIRE_OK(f.cleaner->CleanNow("test", 0));
   ByteBuffer scratch;
   for (const auto& s : held) {
-    format::BatchScanner scanner(s->Slice(0, s->size()));
-    format::BatchScanner::Slice slice;
-    while (true) {
-      auto more = scanner.Next(&slice);
-      REQUIRE_OK(more);
-      if (!*more) break;
-      auto b = format::RecordBatchView::Parse(slice.bytes);
-      REQUIRE_OK(b);
-      CHECK_OK(b->Validate(&scratch));
-    }
+    ForEachBatch(*s, [&](const format::RecordBatchView& b) { CHECK_OK(b.Validate(&scratch)); });
   }
   // New appends after cleaning are all visible, in order.
   int64_t head = f.log->log_end_offset();
@@ -384,19 +391,12 @@ TEST_CASE("idempotent batches keep producer id, epoch and sequence, and the last
   REQUIRE_OK(f.cleaner->CleanNow("test", 0));
   // Producer 7's batches that survive still carry its id, epoch and sequence.
   for (const auto& segment : f.log->segments()) {
-    format::BatchScanner scanner(segment->Slice(0, segment->size()));
-    format::BatchScanner::Slice slice;
-    while (true) {
-      auto more = scanner.Next(&slice);
-      REQUIRE_OK(more);
-      if (!*more) break;
-      auto b = format::RecordBatchView::Parse(slice.bytes);
-      REQUIRE_OK(b);
-      if (b->producer_id() != 7) continue;
-      CHECK(b->producer_epoch() == 2);
-      CHECK(b->base_sequence() == b->base_offset());  // Written at offset == sequence.
-      CHECK(b->last_offset_delta() == 1);
-    }
+    ForEachBatch(*segment, [](const format::RecordBatchView& b) {
+      if (b.producer_id() != 7) return;
+      CHECK(b.producer_epoch() == 2);
+      CHECK(b.base_sequence() == b.base_offset());  // Written at offset == sequence.
+      CHECK(b.last_offset_delta() == 1);
+    });
   }
   // Reopening restores producer 7's sequence: the next batch continues it.
   f.Drop();

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -211,6 +212,10 @@ absl::Status RunProcess(const std::string& dir, int64_t stop_at, bool crash) {
                                           .enable_auto_commit = false,
                                           .max_poll_records = 200});
   SeekToLedger listener(&consumer, ledger->get());
+  // The consumer calls the listener until it is closed, so on every way out
+  // of this function it is closed before the listener goes (a no-op after
+  // the Close at the end).
+  absl::Cleanup close_first = [&consumer] { consumer.Close().IgnoreError(); };
   if (absl::Status s = consumer.Subscribe({kTopic}, &listener); !s.ok()) return s;
   while (true) {
     absl::StatusOr<int64_t> counted = (*ledger)->DepositsCounted();

@@ -305,7 +305,8 @@ class Consumer {
   // Joins group.id and takes the partitions the group assigns of `topics`
   // (topics that do not exist yet are picked up when created). Replaces an
   // earlier subscription; an empty list unsubscribes. `listener` (may be
-  // null; not owned, must outlive the subscription) hears of rebalances.
+  // null; not owned) hears of rebalances; it must outlive the subscription,
+  // which Close() and the destructor end by revoking through it.
   // The join itself happens in the next Poll. InvalidArgument without a
   // group.id; FailedPrecondition after Assign().
   absl::Status Subscribe(const std::vector<std::string>& topics,

@@ -102,6 +102,23 @@ void SendRange(const Config& c, Producer* producer, uint64_t begin, uint64_t end
   }
 }
 
+// Fills topic "bench" with records [0, n) through one producer, outside any
+// timed region; a failed send ends the run.
+void ProduceAll(const Config& c, Broker* broker, const char* workload) {
+  ProducerOptions options;
+  options.linger_ms = c.linger_ms;
+  auto producer = Producer::Create(broker, options);
+  Check(producer.status(), "producer");
+  std::atomic<uint64_t> acked{0}, failed{0};
+  SendRange(c, producer->get(), 0, c.n, &acked, &failed);
+  Check((*producer)->Close(), "producer close");
+  if (failed.load() != 0) {
+    std::fprintf(stderr, "rill-bench: %s: %llu sends failed\n", workload,
+                 static_cast<unsigned long long>(failed.load()));
+    std::exit(1);
+  }
+}
+
 Run RillAppend(const Config& c, const std::string& dir, bool durable) {
   Run run;
   auto t0 = Clock::now();
@@ -276,20 +293,7 @@ Run RillCompaction(const Config& c, const std::string& dir) {
   topic.cleanup_policy = CleanupPolicy::kCompact;
   topic.segment_bytes = c.segment_bytes;
   Check((*broker)->CreateTopic("bench", topic).status(), "create topic");
-  {
-    ProducerOptions po;
-    po.linger_ms = c.linger_ms;
-    auto producer = Producer::Create(broker->get(), po);
-    Check(producer.status(), "producer");
-    std::atomic<uint64_t> acked{0}, failed{0};
-    SendRange(c, producer->get(), 0, c.n, &acked, &failed);
-    Check((*producer)->Close(), "producer close");
-    if (failed.load() != 0) {
-      std::fprintf(stderr, "rill-bench: compaction: %llu sends failed\n",
-                   static_cast<unsigned long long>(failed.load()));
-      std::exit(1);
-    }
-  }
+  ProduceAll(c, broker->get(), "compaction");
   Partition* partition = (*broker)->topic("bench")->partition(0);
   Run run;
   double cpu0 = CpuSeconds();
@@ -463,15 +467,7 @@ Run RillGroup(const Config& c, const std::string& dir, Assignor assignor, int pa
   auto broker = Broker::Open(dir, BrokerOptions{});
   Check(broker.status(), "open");
   Check((*broker)->CreateTopic("bench", {.partitions = partitions}).status(), "create topic");
-  {
-    ProducerOptions po;
-    po.linger_ms = c.linger_ms;
-    auto producer = Producer::Create(broker->get(), po);
-    Check(producer.status(), "producer");
-    std::atomic<uint64_t> acked{0}, failed{0};
-    SendRange(c, producer->get(), 0, c.n, &acked, &failed);
-    Check((*producer)->Close(), "producer close");
-  }
+  ProduceAll(c, broker->get(), "group");
   Admin admin(broker->get());
   OwnershipBoard board(c.consumers + 1);
   std::vector<std::unique_ptr<GroupMember>> members;

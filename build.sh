@@ -5,7 +5,8 @@
 #   ./build.sh test            install what is missing, build, run the default suite twice:
 #                              RelWithDebInfo with assertions, then ASan+UBSan
 #   ./build.sh asan | tsan     the suite under AddressSanitizer+UBSan / ThreadSanitizer only
-#   ./build.sh bench [--full]  benchmarks (quick sizes by default), JSON lines on stdout
+#   ./build.sh bench [--full]  benchmarks (quick sizes by default), JSON lines on stdout; then
+#                              peerbench with rill and charts, in build-release/bench-results
 #   ./build.sh soak            long runs: fuzzing and long crash loops (ctest label "soak")
 #   ./build.sh install PREFIX  build Release and install headers, library, tool, CMake package
 #
@@ -22,6 +23,8 @@ BASE_PACKAGES=(build-essential cmake pkg-config git
 # python3-kafka and its codecs read our files independently in the interop tests.
 TEST_PACKAGES=(python3 python3-kafka python3-lz4 python3-snappy python3-zstandard python3-crc32c)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+# peerbench's engines (bench/peerbench/run.sh; SQLite is in BASE_PACKAGES) and the charts.
+BENCH_PACKAGES=(python3 librocksdb-dev liblmdb-dev libhiredis-dev redis-server python3-matplotlib)
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -91,21 +94,33 @@ case "$cmd" in
     run_tests build-tsan -LE 'soak|install|interop' "$@"
     ;;
   bench)
-    install_missing "${BASE_PACKAGES[@]}"
+    install_missing "${BASE_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
     configure_and_build build-release -DCMAKE_BUILD_TYPE=Release -DRILL_BUILD_TESTS=OFF
     full=()
-    [ "${1:-}" = "--full" ] && full=(--full)
+    mode=quick
+    [ "${1:-}" = "--full" ] && full=(--full) && mode=full
+    # rill-bench's lines also go to a file for the charts.
+    results=build-release/bench-results
+    mkdir -p "$results"
+    rill_lines=$results/rill-bench-$mode.jsonl
+    : >"$rill_lines"
     log "running bench/format_bench ${full[*]:-}"
     ./build-release/bench/format_bench "${full[@]}"
     log "running bench/storage_bench ${full[*]:-}"
     ./build-release/bench/storage_bench "${full[@]}"
-    for workload in append scan scan_cold; do
+    for workload in append scan scan_cold tail recovery; do
       log "running bench/rill-bench --workload $workload ${full[*]:-}"
-      ./build-release/bench/rill-bench --workload "$workload" "${full[@]}"
+      ./build-release/bench/rill-bench --workload "$workload" "${full[@]}" | tee -a "$rill_lines"
     done
     log "running bench/rill-bench: 4 producers over 8 partitions"
     ./build-release/bench/rill-bench --workload append --durability os --producers 4 --partitions 8 \
-      "${full[@]}"
+      "${full[@]}" | tee -a "$rill_lines"
+    # rill beside RocksDB, SQLite, LMDB, Redis and the file baselines (PEERBENCH_DIR,
+    # default ../shared/bench/peerbench); its table goes to stderr.
+    bench/peerbench/run.sh --build build-release "${full[@]}"
+    log "charts in $results/charts-$mode"
+    /usr/bin/python3 bench/plot_benchmarks.py --peerbench "$results/peerbench-$mode.jsonl" \
+      --rill-bench "$rill_lines" --out "$results/charts-$mode"
     ;;
   soak)
     install_missing "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
@@ -120,7 +135,7 @@ case "$cmd" in
     cmake --install build-release --prefix "$prefix"
     ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,14p' "$0" >&2
     exit 2
     ;;
 esac

@@ -4,12 +4,17 @@
 // measurement (peerbench's schema; the median of --reps runs with min and
 // max), each rill line with its ratio to file_write.
 //
-//   rill-bench [--workload append|scan|scan_cold|compaction|group] [--full] [--n N] [--value-bytes V]
-//              [--batch B] [--key-space K] [--seed S] [--reps R]
+//   rill-bench [--workload append|scan|scan_cold|tail|recovery|compaction|group] [--full]
+//              [--n N] [--value-bytes V] [--batch B] [--key-space K] [--seed S] [--reps R]
 //              [--durability os|batch] [--partitions P] [--producers T] [--consumers C]
 //              [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]
 //              [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]
-//              [--segment-bytes S]
+//              [--segment-bytes S] [--rate R] [--wait spin,block] [--unflushed-mb M[,M...]]
+//              [--no-background-threads] [--json]
+//
+// --json is accepted for WORKLOADS.md's command lines: JSON lines are the
+// only output. Lists (--durability, --wait, --unflushed-mb) give one line
+// per value.
 //
 // append: T producer threads share one rill::Producer; thread t sends
 // records [t·N/T, (t+1)·N/T) with one Send per record (the key picks the
@@ -26,6 +31,9 @@
 // this process then opens the directory and one Consumer polls every record
 // in order into a checksum; a run that does not verify fails. scan_cold
 // first drops the files from the page cache.
+//
+// tail (rill_bench_tail.cc) and recovery (rill_bench_recovery.cc) say what
+// they measure at the top of their files.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,27 +51,11 @@
 #include "absl/strings/str_split.h"
 #include "bench/baselines.h"
 #include "bench/bench_util.h"
+#include "bench/rill_bench.h"
 #include "bench/shared_records.h"
 #include "rill/rill.h"
 
 namespace rill::bench {
-namespace {
-
-struct Config : RecordSet {
-  std::string workload = "append";
-  int reps = 3;
-  std::vector<std::string> durabilities = {"os", "batch"};
-  int partitions = 1;
-  int producers = 1;
-  bool partitions_given = false;  // --partitions was given.
-  int consumers = 8;  // --consumers: members of the group workload.
-  std::string compression = "none";
-  int64_t linger_ms = 5;
-  std::string parent;
-  bool baselines = true;  // --no-baselines: rill alone, for profiling.
-  int32_t fetch_max_bytes = 50 << 20;  // fetch.max.bytes of the scanning consumer.
-  int32_t segment_bytes = 16 << 20;    // segment.bytes of the compaction workload's topic.
-};
 
 void Check(const absl::Status& s, const char* what) {
   if (!s.ok()) {
@@ -71,6 +63,8 @@ void Check(const absl::Status& s, const char* what) {
     std::exit(1);
   }
 }
+
+namespace {
 
 Compression ParseCompression(const std::string& name) {
   if (name == "none") return Compression::kNone;
@@ -102,8 +96,8 @@ void SendRange(const Config& c, Producer* producer, uint64_t begin, uint64_t end
   }
 }
 
-// Fills topic "bench" with records [0, n) through one producer, outside any
-// timed region; a failed send ends the run.
+}  // namespace
+
 void ProduceAll(const Config& c, Broker* broker, const char* workload) {
   ProducerOptions options;
   options.linger_ms = c.linger_ms;
@@ -118,6 +112,8 @@ void ProduceAll(const Config& c, Broker* broker, const char* workload) {
     std::exit(1);
   }
 }
+
+namespace {
 
 Run RillAppend(const Config& c, const std::string& dir, bool durable) {
   Run run;
@@ -521,11 +517,19 @@ void RunGroup(const Config& c) {
 
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
-               "usage: rill-bench [--workload append|scan|scan_cold|compaction|group] [--full] [--n N] [--value-bytes V] [--batch B]\n"
-               "  [--key-space K] [--seed S] [--reps R] [--durability os,batch] [--partitions P]\n"
-               "  [--producers T] [--consumers C] [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]\n"
-               "  [--dir PARENT] [--no-baselines] [--fetch-max-bytes B] [--segment-bytes S]\n");
+               "usage: rill-bench [--workload append|scan|scan_cold|tail|recovery|compaction|group] [--full]\n"
+               "  [--n N] [--value-bytes V] [--batch B] [--key-space K] [--seed S] [--reps R]\n"
+               "  [--durability os,batch] [--partitions P] [--producers T] [--consumers C]\n"
+               "  [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L] [--dir PARENT] [--no-baselines]\n"
+               "  [--fetch-max-bytes B] [--segment-bytes S] [--rate R] [--wait spin,block]\n"
+               "  [--unflushed-mb M[,M...]] [--no-background-threads] [--json]\n");
   std::exit(2);
+}
+
+std::vector<int> ParseInts(const std::string& list) {
+  std::vector<int> out;
+  for (absl::string_view item : absl::StrSplit(list, ',')) out.push_back(std::stoi(std::string(item)));
+  return out;
 }
 
 Config ParseFlags(int argc, char** argv) {
@@ -536,9 +540,9 @@ Config ParseFlags(int argc, char** argv) {
       if (i + 1 >= argc) Usage();
       return argv[++i];
     };
-    if (flag == "--full") c.n = 2'000'000;
+    if (flag == "--full") c.n = 2'000'000, c.full = true;
     else if (flag == "--workload") c.workload = value();
-    else if (flag == "--n") c.n = std::stoull(value());
+    else if (flag == "--n") c.n = std::stoull(value()), c.n_given = true;
     else if (flag == "--value-bytes") c.value_bytes = std::stoull(value());
     else if (flag == "--batch") c.batch = std::stoull(value());
     else if (flag == "--key-space") c.key_space = std::stoull(value());
@@ -554,14 +558,25 @@ Config ParseFlags(int argc, char** argv) {
     else if (flag == "--no-baselines") c.baselines = false;
     else if (flag == "--fetch-max-bytes") c.fetch_max_bytes = std::stoi(value());
     else if (flag == "--segment-bytes") c.segment_bytes = std::stoi(value());
+    else if (flag == "--rate") c.rate = std::stod(value());
+    else if (flag == "--wait") c.waits = absl::StrSplit(value(), ',');
+    else if (flag == "--unflushed-mb") c.unflushed_mb = ParseInts(value());
+    else if (flag == "--no-background-threads") c.background_threads = false;
+    else if (flag == "--json") continue;  // JSON lines are the only output.
     else Usage();
   }
   if (c.n == 0 || c.batch == 0 || c.reps <= 0 || c.value_bytes == 0 || c.key_space == 0 ||
-      c.partitions <= 0 || c.producers <= 0 || c.consumers <= 0) {
+      c.partitions <= 0 || c.producers <= 0 || c.consumers <= 0 || !(c.rate > 0)) {
     std::fprintf(stderr, "rill-bench: sizes and counts must be positive\n");
     std::exit(2);
   }
   ParseCompression(c.compression);
+  for (const std::string& wait : c.waits) {
+    if (wait != "spin" && wait != "block") Usage();
+  }
+  for (int mb : c.unflushed_mb) {
+    if (mb <= 0) Usage();
+  }
   return c;
 }
 
@@ -578,8 +593,12 @@ int main(int argc, char** argv) {
     rill::bench::RunGroup(c);
   } else if (c.workload == "compaction") {
     rill::bench::RunCompaction(c);
+  } else if (c.workload == "tail") {
+    rill::bench::RunTail(c);
+  } else if (c.workload == "recovery") {
+    rill::bench::RunRecovery(c);
   } else {
-    std::fprintf(stderr, "rill-bench: workload %s is not built yet (append, scan, scan_cold are)\n",
+    std::fprintf(stderr, "rill-bench: unknown workload %s\n",
                  c.workload.c_str());
     return 2;
   }

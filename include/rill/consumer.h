@@ -28,15 +28,23 @@
 // partition wakes it at once (no polling loop).
 //
 // Thread safety: like KafkaConsumer, a Consumer is used by one thread at a
-// time; only Wakeup() may be called from any thread. ConsumerRecords are
-// immutable values: any thread may read them.
+// time; only Wakeup() (and options()) may be called from any thread. A call
+// made while another thread is inside the consumer fails with
+// FailedPrecondition ("Consumer is not safe for multi-threaded access",
+// Kafka's ConcurrentModificationException) naming the method; the calls
+// that return no status then return an empty value (see each). Calls from
+// the consumer's own thread nest: a rebalance listener or commit callback
+// may call back in. ConsumerRecords are immutable values: any thread may
+// read them.
 // Errors: InvalidArgument for bad options (naming the Kafka config) and
 // arguments; NotFound for a topic or partition that does not exist, or was
 // deleted while assigned; FailedPrecondition for a partition that is not
 // assigned, Poll without a subscription or assignment, auto.offset.reset=none
 // with no position, a commit the group fenced (Kafka's
 // CommitFailedException: this member was removed or the group rebalanced),
-// Assign while subscribed and the reverse, and any call after Close();
+// Assign while subscribed and the reverse, EnforceRebalance without a
+// subscription, a call while another thread is inside the consumer, and
+// any call after Close();
 // InvalidArgument for group calls without a group.id; OutOfRange when a
 // position is outside the log and auto.offset.reset=none, and for a commit
 // past the log end; Cancelled from the Poll that Wakeup() interrupted;
@@ -159,10 +167,17 @@ struct ConsumerOptions {
   // than return records that might be aborted.
   IsolationLevel isolation_level = IsolationLevel::kReadUncommitted;
   // session.timeout.ms (groups): a member without heartbeats for this long
-  // is removed. Default 45000.
+  // is removed. An open consumer heartbeats all the time, as the Java
+  // client's heartbeat thread does, so in-process this times out only a
+  // static member whose consumer closed (KIP-345). Default 45000.
   int32_t session_timeout_ms = 45'000;
-  // heartbeat.interval.ms (groups). Default 3000; must be below
-  // session.timeout.ms.
+  // heartbeat.interval.ms (groups): how often the Java client's heartbeat
+  // thread tells the coordinator it is alive, and so how late it may learn
+  // of a rebalance. In-process the coordinator sees an open consumer as
+  // alive without messages and wakes its Poll as a rebalance starts, so
+  // nothing is paced by it; it is validated as Kafka does: with a
+  // group.id it must be lower than session.timeout.ms (else
+  // InvalidArgument naming both). Default 3000.
   int32_t heartbeat_interval_ms = 3000;
   // max.poll.interval.ms (groups): a member that does not Poll for this
   // long leaves the group. Default 300000.
@@ -199,24 +214,36 @@ class ConsumerRecord {
   int64_t timestamp() const { return timestamp_; }
   TimestampType timestamp_type() const { return timestamp_type_; }
   // nullopt for a null key / value (a tombstone), unlike an empty one.
-  std::optional<absl::string_view> key() const { return key_; }
-  std::optional<absl::string_view> value() const { return value_; }
-  absl::Span<const Header> headers() const { return headers_; }
+  std::optional<absl::string_view> key() const { return Bytes(key_, key_size_); }
+  std::optional<absl::string_view> value() const { return Bytes(value_, value_size_); }
+  absl::Span<const Header> headers() const { return {headers_, header_count_}; }
   // The partition leader epoch of the record's batch, if it has one.
-  std::optional<int32_t> leader_epoch() const { return leader_epoch_; }
+  std::optional<int32_t> leader_epoch() const {
+    return leader_epoch_ >= 0 ? std::optional<int32_t>(leader_epoch_) : std::nullopt;
+  }
 
  private:
   friend class client::ConsumerRecordsBuilder;
 
+  static std::optional<absl::string_view> Bytes(const char* data, int32_t size) {
+    return size >= 0 ? std::optional<absl::string_view>(absl::string_view(data, size))
+                     : std::nullopt;
+  }
+
+  // Packed (80 bytes): a Poll writes hundreds of these, and their size is
+  // most of the cost of handing a record over. A size of -1 is null.
   absl::string_view topic_;
-  int32_t partition_ = 0;
   int64_t offset_ = 0;
   int64_t timestamp_ = -1;
+  const char* key_ = nullptr;
+  const char* value_ = nullptr;
+  const Header* headers_ = nullptr;
+  int32_t key_size_ = -1;
+  int32_t value_size_ = -1;
+  uint32_t header_count_ = 0;
+  int32_t partition_ = 0;
+  int32_t leader_epoch_ = -1;
   TimestampType timestamp_type_ = TimestampType::kCreateTime;
-  std::optional<absl::string_view> key_;
-  std::optional<absl::string_view> value_;
-  absl::Span<const Header> headers_;
-  std::optional<int32_t> leader_epoch_;
 };
 
 // The records of one Poll: a range over all of them, partition by
@@ -322,6 +349,19 @@ class Consumer {
   // The subscribed topics (a pattern's current matches), sorted.
   std::vector<std::string> Subscription() const;
 
+  // Asks the group for a new rebalance (KafkaConsumer.enforceRebalance,
+  // KIP-568): the next Poll rejoins, and the other members rejoin in their
+  // next Polls, so the rebalance completes with a new generation and runs
+  // the listener as any rebalance does (eager: everything revoked, then
+  // assigned; cooperative: OnPartitionsAssigned, with nothing added unless
+  // the assignment changed). Returns at once; during a rebalance (or
+  // before the first join) the one in progress serves and this is a
+  // no-op. `reason` is Kafka's KIP-800 JoinGroup reason, which only
+  // reaches the broker's log; rill has none, so it is not kept.
+  // FailedPrecondition without a group.id or a subscription (Kafka's
+  // IllegalStateException).
+  absl::Status EnforceRebalance(absl::string_view reason = "");
+
   // Commits the position of every assigned partition (what Poll has
   // returned) for group.id, fenced by this member's generation.
   absl::Status CommitSync();
@@ -330,7 +370,9 @@ class Consumer {
   absl::Status CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets);
   // As CommitSync, reporting to `callback` (may be empty) inside a later
   // Poll, CommitSync or Close, as Kafka does; later commits may be
-  // reported first. Never retried.
+  // reported first. Never retried. Called while another thread is inside
+  // the consumer, it commits nothing and calls `callback` at once, on the
+  // calling thread, with FailedPrecondition.
   void CommitAsync(OffsetCommitCallback callback = nullptr);
   void CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
                    OffsetCommitCallback callback);
@@ -338,7 +380,9 @@ class Consumer {
   // one are absent.
   absl::StatusOr<std::map<TopicPartition, OffsetAndMetadata>> Committed(
       absl::Span<const TopicPartition> partitions);
-  // The group, generation and member id: Kafka's groupMetadata().
+  // The group, generation and member id: Kafka's groupMetadata(). Only
+  // group_id and group_instance_id are set while another thread is inside
+  // the consumer.
   ConsumerGroupMetadata GroupMetadata() const;
 
   // Replaces the assignment with `partitions` (duplicates are ignored; an
@@ -348,7 +392,8 @@ class Consumer {
   // names a topic or partition that does not exist; the assignment is then
   // unchanged.
   absl::Status Assign(absl::Span<const TopicPartition> partitions);
-  // The assigned partitions, sorted.
+  // The assigned partitions, sorted; empty while another thread is inside
+  // the consumer (as are Subscription() and Paused()).
   std::vector<TopicPartition> Assignment() const;
 
   // Returns the next records of the assigned, unpaused partitions, waiting
@@ -381,6 +426,17 @@ class Consumer {
   // The offset of the next record Poll would return for an assigned
   // partition, applying a pending SeekToBeginning/End or auto.offset.reset.
   absl::StatusOr<int64_t> Position(const TopicPartition& partition);
+  // KafkaConsumer.currentLag: the high watermark (under read_committed the
+  // last stable offset, the same without transactions) minus the position
+  // of an assigned partition. nullopt while the lag is unknown: before the
+  // partition has a position (a Poll, Position or Seek gives it one), while
+  // a SeekToBeginning/End is pending, or once its topic was deleted. Kafka
+  // answers from cached metadata and may not know the end offset yet;
+  // in-process the high watermark is always current, so this reads two
+  // numbers and never blocks. Negative after a Seek past the log end,
+  // until the next Poll resets the position. FailedPrecondition for a
+  // partition that is not assigned (Kafka's IllegalStateException).
+  absl::StatusOr<std::optional<int64_t>> CurrentLag(const TopicPartition& partition);
 
   // For each partition (assigned or not), the first offset whose timestamp
   // is at or after the target (milliseconds since the epoch), or nullopt
@@ -406,14 +462,23 @@ class Consumer {
   // Cancelled at once. May be called from any thread.
   void Wakeup();
 
-  // Commits (enable.auto.commit), revokes the assignment through the
-  // listener and leaves the group (a static member only detaches: its
-  // partitions wait session.timeout.ms for it), then releases the
-  // assignment. Idempotent; every other call afterwards fails with
-  // FailedPrecondition. Returns the auto-commit's error, if any.
+  // KafkaConsumer.close(Duration): with enable.auto.commit, commits the
+  // positions (synchronously); revokes a subscribed consumer's assignment
+  // through the listener and leaves the group, so the others rebalance at
+  // once (a static member only detaches: its partitions wait
+  // session.timeout.ms for it); runs the pending CommitAsync callbacks;
+  // releases the assignment. Kafka bounds the commit and the LeaveGroup by
+  // `timeout`; in-process both complete without waiting, so Close never
+  // blocks (beyond the listener's own time) and `timeout` only has to be
+  // non-negative (else InvalidArgument, and the consumer stays open).
+  // Returns the first error, such as a final commit the group fenced, but
+  // always ends closed. Idempotent, also from inside the listener; every
+  // other call afterwards fails with FailedPrecondition.
+  absl::Status Close(absl::Duration timeout);
+  // Close with Kafka's default timeout, 30 s.
   absl::Status Close();
 
-  // The options in effect.
+  // The options in effect. Any thread.
   const ConsumerOptions& options() const;
 
   class Impl;

@@ -18,8 +18,8 @@
 // Thread safety: Send, Flush and Metrics may be called from any number of
 // threads. Callbacks run on the producer's I/O thread (as Kafka's run on its
 // sender thread), or on a thread inside Flush() or Close() that appended
-// the batch itself; with BrokerOptions::background_threads = false there is
-// no I/O thread and the sending thread appends full batches itself.
+// the batch itself; with linger.ms=0, or BrokerOptions::background_threads =
+// false, the sending thread appends (and runs callbacks) itself.
 // Callbacks must not block for long, and must not call Flush or Close.
 // Errors (through the callback or the future): NotFound for a missing topic
 // or partition; InvalidArgument for a record larger than max.request.size
@@ -100,7 +100,10 @@ struct ProducerOptions {
   // batch.size: bytes of records per partition batch. Default 16384.
   int32_t batch_size = 16384;
   // linger.ms: how long a batch that is not full waits for more records.
-  // Default 5 (Kafka 4.0, KIP-1030).
+  // Default 5 (Kafka 4.0, KIP-1030). 0 favours latency: Send appends its
+  // record before it returns (on the calling thread, with any records
+  // other threads sent to that partition meanwhile), so one thread sending
+  // alone makes one append per record.
   int64_t linger_ms = 5;
   // buffer.memory: bytes of records waiting in batches before Send blocks.
   // Default 32 MiB.

@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/format/batch_scanner.h"
-#include "lib/format/record_reader.h"
 
 namespace rill::client {
 namespace {
@@ -14,6 +13,10 @@ namespace {
 absl::Status InPartition(const TopicPartition& partition, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(partition.ToString(), ": ", s.message()));
 }
+
+// Reads at least this large are mapped ahead (MADV_POPULATE_READ): the
+// kernel's fault-around maps 64 KiB per page fault anyway.
+constexpr size_t kWillReadBytes = 128 << 10;
 
 uint64_t Remaining(int64_t limit, uint64_t used) {
   return limit > 0 && static_cast<uint64_t>(limit) > used ? static_cast<uint64_t>(limit) - used : 0;
@@ -26,120 +29,201 @@ Fetcher::Fetcher(const FetchLimits& limits, ConsumerRecordsBuilder* out)
 
 absl::StatusOr<PartitionFetch> Fetcher::Fetch(const TopicPartition& partition,
                                               const storage::Log& log, int64_t position,
-                                              int64_t high_watermark, uint64_t partition_bytes) {
+                                              int64_t high_watermark, uint64_t partition_bytes,
+                                              FetchCursor* cursor) {
   PartitionFetch result;
   if (position > high_watermark) {
+    cursor->Clear();
     return absl::OutOfRangeError(absl::StrCat(partition.ToString(), ": offset ", position,
                                               " is past the high watermark ", high_watermark));
   }
-  Cursor cursor{&partition, position, high_watermark};
+  if (cursor->position != position) cursor->Clear();  // Seeked, reset, or a Poll failed.
+  if (cursor->batch) {
+    // The batch an earlier Poll stopped in counts again for this one: its
+    // records are data at hand, which also satisfies fetch.min.bytes (as
+    // Kafka returns buffered records without a new fetch).
+    result.bytes += cursor->batch->size_bytes();
+    bytes_ += cursor->batch->size_bytes();
+  }
+  Progress progress{&partition, position, high_watermark};
   // Log::Read returns batches of one segment: read on across segments
   // until the high watermark or a limit.
-  while (cursor.position < cursor.high_watermark) {
+  while (progress.position < progress.high_watermark) {
     if (full()) {
       result.limited = true;
       break;
     }
-    uint64_t max_bytes =
+    progress.max_bytes =
         std::min(Remaining(limits_.max_partition_bytes, partition_bytes + result.bytes),
                  Remaining(limits_.max_bytes, bytes_));
-    RILL_ASSIGN_OR_RETURN(bool progressed, FetchRead(log, max_bytes, &cursor, &result));
-    if (!progressed) break;
+    if (!cursor->batch && cursor->rest.empty()) {
+      RILL_ASSIGN_OR_RETURN(bool read, Refill(log, &progress, cursor, &result));
+      if (!read) break;
+    }
+    int64_t before = progress.position;
+    bool stopped = false;
+    absl::Status drained = Drain(&progress, cursor, &result, &stopped);
+    if (!drained.ok()) {
+      cursor->Clear();
+      return drained;
+    }
+    if (stopped) {
+      result.limited = true;
+      break;
+    }
+    if (progress.position == before) break;  // Only batches past the high watermark.
   }
-  result.next_position = cursor.position;
+  cursor->position = progress.position;
+  if (!cursor->batch && cursor->rest.empty()) cursor->Clear();
+  result.next_position = progress.position;
   return result;
 }
 
-absl::StatusOr<bool> Fetcher::FetchRead(const storage::Log& log, uint64_t max_bytes, Cursor* cursor,
-                                        PartitionFetch* result) {
+absl::StatusOr<bool> Fetcher::Refill(const storage::Log& log, Progress* progress,
+                                     FetchCursor* cursor, PartitionFetch* result) {
   absl::StatusOr<storage::ReadResult> read =
-      log.Read(cursor->position, max_bytes, cursor->high_watermark);
-  if (!read.ok()) return InPartition(*cursor->partition, read.status());
+      log.Read(progress->position, progress->max_bytes, progress->high_watermark);
+  if (!read.ok()) return InPartition(*progress->partition, read.status());
   if (read->batches.empty()) return false;
   // Log::Read always returns one batch; once the Poll has records, one
   // over the limit waits for a Poll it can open (KIP-74).
-  if (records_ > 0 && read->batches.size() > max_bytes) {
+  if (records_ > 0 && read->batches.size() > progress->max_bytes) {
     result->limited = true;
     return false;
   }
-  if (!cursor->started) {
-    out_->StartPartition(*cursor->partition);
-    cursor->started = true;
-  }
-  out_->Pin(read->segment);
-  format::BatchScanner scanner(read->batches);
-  format::BatchScanner::Slice slice;
-  int64_t start = cursor->position;
-  while (true) {
-    absl::StatusOr<bool> more = scanner.Next(&slice);
-    if (!more.ok()) return InPartition(*cursor->partition, more.status());
-    if (!*more) break;
-    if (full()) {
-      result->limited = true;
-      break;
-    }
-    absl::StatusOr<format::RecordBatchView> batch = format::RecordBatchView::Parse(slice.bytes);
-    if (!batch.ok()) return InPartition(*cursor->partition, batch.status());
-    result->bytes += slice.bytes.size();
-    bytes_ += slice.bytes.size();
-    bool stopped = false;
-    RILL_RETURN_IF_ERROR(TakeBatch(*batch, cursor, &stopped));
-    if (stopped) {
-      result->limited = full();
-      return false;
-    }
-  }
-  return cursor->position > start && !result->limited;
+  // A large read will be touched whole (CRC, then records): map it in one
+  // call. Small reads (a consumer at the tail) stay within fault-around.
+  if (read->batches.size() >= kWillReadBytes) read->segment->WillRead(read->batches);
+  cursor->segment = std::move(read->segment);
+  cursor->rest = read->batches;
+  return true;
 }
 
-absl::Status Fetcher::TakeBatch(const format::RecordBatchView& batch, Cursor* cursor,
-                                bool* stopped) {
-  if (limits_.check_crcs) {
-    if (absl::Status s = batch.VerifyCrc(); !s.ok()) return InPartition(*cursor->partition, s);
-  }
-  if (!batch.is_control()) {
-    if (limits_.read_committed && batch.is_transactional()) {
-      return absl::UnimplementedError(absl::StrCat(
-          cursor->partition->ToString(), ": the batch at offset ", batch.base_offset(),
-          " is transactional, and isolation.level=read_committed cannot yet tell committed "
-          "transactions from aborted ones (issue #6); read it with read_uncommitted"));
+absl::Status Fetcher::Drain(Progress* progress, FetchCursor* cursor, PartitionFetch* result,
+                            bool* stopped) {
+  if (!progress->started) StartPartition(progress);
+  out_->Pin(cursor->segment);
+  while (true) {
+    if (cursor->batch) {
+      bool at_high_watermark = false;
+      RILL_RETURN_IF_ERROR(TakeRecords(progress, cursor, stopped, &at_high_watermark));
+      if (*stopped || at_high_watermark) return absl::OkStatus();
+      // Past the whole batch: its next offset, over any gap compaction left.
+      if (cursor->batch->next_offset() <= progress->high_watermark) {
+        progress->position = std::max(progress->position, cursor->batch->next_offset());
+      }
+      cursor->batch.reset();
     }
-    RILL_RETURN_IF_ERROR(TakeRecords(batch, cursor, stopped));
-    if (*stopped) return absl::OkStatus();
+    if (cursor->rest.empty()) return absl::OkStatus();
+    if (full()) {
+      *stopped = true;
+      return absl::OkStatus();
+    }
+    format::BatchScanner scanner(cursor->rest);
+    format::BatchScanner::Slice slice;
+    absl::StatusOr<bool> more = scanner.Next(&slice);
+    if (!more.ok()) return InPartition(*progress->partition, more.status());
+    if (!*more) {  // A zero tail: nothing more in this read.
+      cursor->rest = {};
+      return absl::OkStatus();
+    }
+    // Batches a Refill in an earlier Poll returned count against this
+    // Poll's limits when this Poll starts them.
+    if (records_ > 0 && slice.bytes.size() > progress->max_bytes) {
+      *stopped = true;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<format::RecordBatchView> batch = format::RecordBatchView::Parse(slice.bytes);
+    if (!batch.ok()) return InPartition(*progress->partition, batch.status());
+    cursor->rest = cursor->rest.subspan(scanner.position());
+    result->bytes += slice.bytes.size();
+    bytes_ += slice.bytes.size();
+    progress->max_bytes -= std::min<uint64_t>(progress->max_bytes, slice.bytes.size());
+    RILL_RETURN_IF_ERROR(StartBatch(*batch, progress, cursor));
   }
-  // Past the whole batch: its next offset, over any gap compaction left.
-  if (batch.next_offset() <= cursor->high_watermark) {
-    cursor->position = std::max(cursor->position, batch.next_offset());
+}
+
+absl::Status Fetcher::StartBatch(const format::RecordBatchView& batch, Progress* progress,
+                                 FetchCursor* cursor) {
+  if (limits_.check_crcs) {
+    if (absl::Status s = batch.VerifyCrc(); !s.ok()) return InPartition(*progress->partition, s);
   }
+  if (batch.is_control()) {
+    // Never returned; the position moves past it.
+    if (batch.next_offset() <= progress->high_watermark) {
+      progress->position = std::max(progress->position, batch.next_offset());
+    }
+    return absl::OkStatus();
+  }
+  if (limits_.read_committed && batch.is_transactional()) {
+    return absl::UnimplementedError(absl::StrCat(
+        progress->partition->ToString(), ": the batch at offset ", batch.base_offset(),
+        " is transactional, and isolation.level=read_committed cannot yet tell committed "
+        "transactions from aborted ones (issue #6); read it with read_uncommitted"));
+  }
+  ByteBuffer* buffer = nullptr;
+  if (batch.compression() != format::CompressionType::kNone) {
+    // A buffer no earlier result shares can be reused.
+    if (cursor->decompressed == nullptr || cursor->decompressed.use_count() > 1) {
+      cursor->decompressed = std::make_shared<ByteBuffer>();
+    }
+    buffer = cursor->decompressed.get();
+  }
+  ByteBuffer unused;
+  if (absl::Status s = cursor->reader.Open(batch, buffer != nullptr ? buffer : &unused); !s.ok()) {
+    return InPartition(*progress->partition, s);
+  }
+  cursor->batch = batch;
   return absl::OkStatus();
 }
 
-absl::Status Fetcher::TakeRecords(const format::RecordBatchView& batch, Cursor* cursor,
-                                  bool* stopped) {
-  format::RecordReader reader;
-  if (absl::Status s = reader.Open(batch, &scratch_); !s.ok()) {
-    return InPartition(*cursor->partition, s);
-  }
+absl::Status Fetcher::TakeRecords(Progress* progress, FetchCursor* cursor, bool* stopped,
+                                  bool* at_high_watermark) {
+  const format::RecordBatchView& batch = *cursor->batch;
+  const bool straddles = batch.next_offset() > progress->high_watermark;
   bool added = false;
   format::RecordView record;
   while (true) {
-    absl::StatusOr<bool> more = reader.Next(&record);
-    if (!more.ok()) return InPartition(*cursor->partition, more.status());
-    if (!*more) break;
-    if (record.offset < cursor->position) continue;  // Before a Seek into the batch.
-    if (record.offset >= cursor->high_watermark || full()) {
+    if (full()) {
       *stopped = true;
-      cursor->position = record.offset;
+      break;
+    }
+    // A batch that ends above the high watermark is read a record at a time
+    // from a copy of the reader, so the record past it stays for a later
+    // Poll; appends are whole batches, so this is rare.
+    format::RecordReader before;
+    if (straddles) before = cursor->reader;
+    absl::StatusOr<bool> more = cursor->reader.Next(&record);
+    if (!more.ok()) return InPartition(*progress->partition, more.status());
+    if (!*more) break;
+    if (record.offset < progress->position) continue;  // Before a Seek into the batch.
+    if (straddles && record.offset >= progress->high_watermark) {
+      cursor->reader = before;
+      *at_high_watermark = true;
       break;
     }
     out_->Add(batch, record);
     added = true;
     ++records_;
-    cursor->position = record.offset + 1;
+    progress->position = record.offset + 1;
   }
   // The records view the decompressed bytes: they go with the result.
-  if (added && batch.compression() != format::CompressionType::kNone) out_->Adopt(&scratch_);
+  if (added && cursor->decompressed != nullptr &&
+      batch.compression() != format::CompressionType::kNone) {
+    out_->Share(cursor->decompressed);
+  }
   return absl::OkStatus();
+}
+
+void Fetcher::StartPartition(Progress* progress) {
+  // A Poll that finds data usually fills max.poll.records; past a few
+  // thousand the vector may grow instead. (An empty Poll, a consumer
+  // spinning at the log end, allocates nothing.)
+  if (out_->count() == 0) {
+    out_->Reserve(static_cast<size_t>(std::clamp(limits_.max_records, 0, 4096)));
+  }
+  out_->StartPartition(*progress->partition);
+  progress->started = true;
 }
 
 }  // namespace rill::client

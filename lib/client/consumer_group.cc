@@ -129,6 +129,24 @@ absl::Status Consumer::Impl::Unsubscribe() {
   return status;
 }
 
+// KIP-568: Kafka's requestRejoin. The next PollGroup joins, which moves a
+// stable group to PreparingRebalance and so calls every member back; a
+// rebalance already under way takes this join instead, as Kafka's no-op.
+absl::Status Consumer::Impl::EnforceRebalance() {
+  RILL_RETURN_IF_ERROR(CheckOpen());
+  if (options_.group_id.empty()) {
+    return absl::FailedPreconditionError(
+        "Tried to force a rebalance but consumer does not have a group (no group.id).");
+  }
+  if (!subscribed_) {
+    return absl::FailedPreconditionError(
+        "Tried to force a rebalance but consumer does not use group subscription: "
+        "Subscribe() first");
+  }
+  need_join_ = true;
+  return absl::OkStatus();
+}
+
 // Auto-commit, revoke through the listener, leave (a static member only
 // detaches). Called by Unsubscribe and Close.
 absl::Status Consumer::Impl::LeaveGroup() {
@@ -154,6 +172,8 @@ absl::Status Consumer::Impl::PollGroup() {
   // A few rounds: an unknown member rejoins, a cooperative revocation
   // rejoins at once.
   for (int round = 0; round < 4; ++round) {
+    // A commit callback or the listener may have closed the consumer.
+    RILL_RETURN_IF_ERROR(CheckOpen());
     broker::MemberView view;
     if (member_id_.empty() || need_join_) {
       RILL_ASSIGN_OR_RETURN(view, JoinGroup());

@@ -1,6 +1,7 @@
 #include "lib/client/consumer_impl.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,6 +26,9 @@ std::string Names(const std::vector<TopicPartition>& partitions) {
   });
 }
 
+// KafkaConsumer.close()'s default timeout.
+constexpr absl::Duration kDefaultCloseTimeout = absl::Seconds(30);
+
 }  // namespace
 
 Consumer::Impl::Impl(Broker* broker, const ConsumerOptions& options)
@@ -39,7 +43,7 @@ Consumer::Impl::Impl(Broker* broker, const ConsumerOptions& options)
 }
 
 // Close's error is an auto-commit's; a destructor has no one to tell.
-Consumer::Impl::~Impl() { Close().IgnoreError(); }
+Consumer::Impl::~Impl() { Close(kDefaultCloseTimeout).IgnoreError(); }
 
 absl::Status Consumer::Impl::CheckOpen() const {
   if (!config_status_.ok()) return config_status_;
@@ -203,6 +207,7 @@ absl::StatusOr<ConsumerRecords> Consumer::Impl::Poll(absl::Duration timeout) {
     if (TakeWakeup()) return absl::CancelledError("Poll was interrupted by Wakeup()");
     uint64_t seen = notifier_.epoch();
     if (subscribed_) RILL_RETURN_IF_ERROR(PollGroup());
+    RILL_RETURN_IF_ERROR(CheckOpen());  // A listener or commit callback may have closed it.
     MaybeAutoCommit();
     RILL_RETURN_IF_ERROR(DropDeleted());
     if (order_.empty()) {
@@ -296,8 +301,9 @@ absl::StatusOr<client::PartitionFetch> Consumer::Impl::FetchPartition(client::Fe
   // are plenty.
   for (int attempt = 1;; ++attempt) {
     state->fetched_to = p.high_watermark();
-    absl::StatusOr<client::PartitionFetch> fetch = fetcher->Fetch(
-        state->tp, *p.log(), state->fetch_position, state->fetched_to, state->fetched_bytes);
+    absl::StatusOr<client::PartitionFetch> fetch =
+        fetcher->Fetch(state->tp, *p.log(), state->fetch_position, state->fetched_to,
+                       state->fetched_bytes, &state->cursor);
     if (!absl::IsOutOfRange(fetch.status()) || attempt == 3) return fetch;
     RILL_RETURN_IF_ERROR(ResetOutOfRange(state, fetch.status()));
   }
@@ -374,6 +380,19 @@ absl::StatusOr<int64_t> Consumer::Impl::Position(const TopicPartition& partition
   return *state->position;
 }
 
+absl::StatusOr<std::optional<int64_t>> Consumer::Impl::CurrentLag(const TopicPartition& partition) {
+  RILL_RETURN_IF_ERROR(CheckOpen());
+  RILL_ASSIGN_OR_RETURN(PartitionState * state, Assigned(partition));
+  // Kafka's SubscriptionState.partitionLag: unknown without a position; a
+  // pending reset is about to replace the one there is.
+  if (!state->position || state->pending_reset || state->ref.topic->deleted()) {
+    return std::nullopt;
+  }
+  // read_committed would use the last stable offset: the high watermark
+  // without transactions.
+  return state->ref.partition->high_watermark() - *state->position;
+}
+
 absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndTimestamp>>>
 Consumer::Impl::OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestamps) {
   RILL_RETURN_IF_ERROR(CheckOpen());
@@ -429,10 +448,17 @@ void Consumer::Impl::Wakeup() {
   notifier_.Notify();
 }
 
-absl::Status Consumer::Impl::Close() {
-  if (closed_) return absl::OkStatus();
+// In-process the final commit and the LeaveGroup complete at once, so
+// nothing here waits for `timeout`: Kafka's bound on them is never reached.
+absl::Status Consumer::Impl::Close(absl::Duration timeout) {
+  if (timeout < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("The timeout cannot be negative.");
+  }
+  if (closed_ || closing_) return absl::OkStatus();
+  closing_ = true;
   absl::Status status;
   if (config_status_.ok()) status = LeaveGroup();
+  RunCommitCallbacks();  // Also those of commits that failed without a group.id.
   for (auto& state : order_) Release(state.get());
   order_.clear();
   by_partition_.clear();
@@ -440,7 +466,59 @@ absl::Status Consumer::Impl::Close() {
   return status;
 }
 
-// rill::Consumer forwards to Impl.
+absl::Status Consumer::Impl::AcquireThread(absl::string_view method) {
+  std::thread::id self = std::this_thread::get_id();
+  // Only this thread ever stores its own id, so a relaxed load that sees
+  // it is exact.
+  std::thread::id owner = owner_.load(std::memory_order_relaxed);
+  if (owner != self) {
+    owner = std::thread::id();
+    if (!owner_.compare_exchange_strong(owner, self, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      std::ostringstream message;
+      message << "Consumer is not safe for multi-threaded access: " << method
+              << "() was called on thread " << self << " while thread " << owner
+              << " is inside the consumer (Kafka's ConcurrentModificationException); only "
+                 "Wakeup() may be called from another thread";
+      return absl::FailedPreconditionError(message.str());
+    }
+  }
+  ++owner_depth_;
+  return absl::OkStatus();
+}
+
+void Consumer::Impl::ReleaseThread() {
+  if (--owner_depth_ == 0) owner_.store(std::thread::id(), std::memory_order_release);
+}
+
+// rill::Consumer forwards to Impl, each call holding the consumer for its
+// thread (Kafka's acquire/release) except Wakeup and options.
+
+namespace {
+
+class ThreadGuard {
+ public:
+  ThreadGuard(Consumer::Impl* impl, absl::string_view method)
+      : impl_(impl), status_(impl->AcquireThread(method)) {}
+  ~ThreadGuard() {
+    if (status_.ok()) impl_->ReleaseThread();
+  }
+  ThreadGuard(const ThreadGuard&) = delete;
+  ThreadGuard& operator=(const ThreadGuard&) = delete;
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  Consumer::Impl* const impl_;
+  const absl::Status status_;
+};
+
+}  // namespace
+
+// Returns the guard's error from a method returning Status or StatusOr.
+#define RILL_CONSUMER_GUARD(method)       \
+  ThreadGuard guard(impl_.get(), method); \
+  RILL_RETURN_IF_ERROR(guard.status())
 
 Consumer::Consumer(Broker* broker, const ConsumerOptions& options)
     : impl_(std::make_unique<Impl>(broker, options)) {}
@@ -455,74 +533,140 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker,
 Consumer::~Consumer() = default;
 
 absl::Status Consumer::Assign(absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("Assign");
   return impl_->UserAssign(partitions);
 }
 absl::Status Consumer::Subscribe(const std::vector<std::string>& topics,
                                  ConsumerRebalanceListener* listener) {
+  RILL_CONSUMER_GUARD("Subscribe");
   return impl_->Subscribe(topics, listener);
 }
 absl::Status Consumer::SubscribePattern(const std::string& pattern,
                                         ConsumerRebalanceListener* listener) {
+  RILL_CONSUMER_GUARD("SubscribePattern");
   return impl_->SubscribePattern(pattern, listener);
 }
-absl::Status Consumer::Unsubscribe() { return impl_->Unsubscribe(); }
-std::vector<std::string> Consumer::Subscription() const { return impl_->Subscription(); }
-absl::Status Consumer::CommitSync() { return impl_->CommitSync(nullptr); }
+absl::Status Consumer::Unsubscribe() {
+  RILL_CONSUMER_GUARD("Unsubscribe");
+  return impl_->Unsubscribe();
+}
+std::vector<std::string> Consumer::Subscription() const {
+  ThreadGuard guard(impl_.get(), "Subscription");
+  if (!guard.status().ok()) return {};
+  return impl_->Subscription();
+}
+absl::Status Consumer::EnforceRebalance(absl::string_view /*reason*/) {
+  RILL_CONSUMER_GUARD("EnforceRebalance");
+  return impl_->EnforceRebalance();
+}
+absl::Status Consumer::CommitSync() {
+  RILL_CONSUMER_GUARD("CommitSync");
+  return impl_->CommitSync(nullptr);
+}
 absl::Status Consumer::CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets) {
+  RILL_CONSUMER_GUARD("CommitSync");
   return impl_->CommitSync(&offsets);
 }
 void Consumer::CommitAsync(OffsetCommitCallback callback) {
+  ThreadGuard guard(impl_.get(), "CommitAsync");
+  if (!guard.status().ok()) {
+    // The owner's queue is not this thread's to touch: report here.
+    if (callback) callback({}, guard.status());
+    return;
+  }
   impl_->CommitAsync(nullptr, std::move(callback));
 }
 void Consumer::CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
                            OffsetCommitCallback callback) {
+  ThreadGuard guard(impl_.get(), "CommitAsync");
+  if (!guard.status().ok()) {
+    if (callback) callback(offsets, guard.status());  // As above.
+    return;
+  }
   impl_->CommitAsync(&offsets, std::move(callback));
 }
 absl::StatusOr<std::map<TopicPartition, OffsetAndMetadata>> Consumer::Committed(
     absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("Committed");
   return impl_->Committed(partitions);
 }
-ConsumerGroupMetadata Consumer::GroupMetadata() const { return impl_->GroupMetadata(); }
-std::vector<TopicPartition> Consumer::Assignment() const { return impl_->Assignment(); }
+ConsumerGroupMetadata Consumer::GroupMetadata() const {
+  ThreadGuard guard(impl_.get(), "GroupMetadata");
+  if (!guard.status().ok()) {
+    return {options().group_id, -1, "", options().group_instance_id};
+  }
+  return impl_->GroupMetadata();
+}
+std::vector<TopicPartition> Consumer::Assignment() const {
+  ThreadGuard guard(impl_.get(), "Assignment");
+  if (!guard.status().ok()) return {};
+  return impl_->Assignment();
+}
 absl::StatusOr<ConsumerRecords> Consumer::Poll(absl::Duration timeout) {
+  RILL_CONSUMER_GUARD("Poll");
   return impl_->Poll(timeout);
 }
 absl::Status Consumer::Seek(const TopicPartition& partition, int64_t offset) {
+  RILL_CONSUMER_GUARD("Seek");
   return impl_->Seek(partition, offset);
 }
 absl::Status Consumer::Seek(const TopicPartition& partition, const OffsetAndMetadata& offset) {
+  RILL_CONSUMER_GUARD("Seek");
   return impl_->Seek(partition, offset.offset);
 }
 absl::Status Consumer::SeekToBeginning(absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("SeekToBeginning");
   return impl_->SeekToBeginning(partitions);
 }
 absl::Status Consumer::SeekToEnd(absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("SeekToEnd");
   return impl_->SeekToEnd(partitions);
 }
 absl::StatusOr<int64_t> Consumer::Position(const TopicPartition& partition) {
+  RILL_CONSUMER_GUARD("Position");
   return impl_->Position(partition);
+}
+absl::StatusOr<std::optional<int64_t>> Consumer::CurrentLag(const TopicPartition& partition) {
+  RILL_CONSUMER_GUARD("CurrentLag");
+  return impl_->CurrentLag(partition);
 }
 absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndTimestamp>>>
 Consumer::OffsetsForTimes(const std::map<TopicPartition, int64_t>& timestamps) {
+  RILL_CONSUMER_GUARD("OffsetsForTimes");
   return impl_->OffsetsForTimes(timestamps);
 }
 absl::StatusOr<std::map<TopicPartition, int64_t>> Consumer::BeginningOffsets(
     absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("BeginningOffsets");
   return impl_->BeginningOffsets(partitions);
 }
 absl::StatusOr<std::map<TopicPartition, int64_t>> Consumer::EndOffsets(
     absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("EndOffsets");
   return impl_->EndOffsets(partitions);
 }
 absl::Status Consumer::Pause(absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("Pause");
   return impl_->SetPaused(partitions, true);
 }
 absl::Status Consumer::Resume(absl::Span<const TopicPartition> partitions) {
+  RILL_CONSUMER_GUARD("Resume");
   return impl_->SetPaused(partitions, false);
 }
-std::vector<TopicPartition> Consumer::Paused() const { return impl_->Paused(); }
+std::vector<TopicPartition> Consumer::Paused() const {
+  ThreadGuard guard(impl_.get(), "Paused");
+  if (!guard.status().ok()) return {};
+  return impl_->Paused();
+}
 void Consumer::Wakeup() { impl_->Wakeup(); }
-absl::Status Consumer::Close() { return impl_->Close(); }
+absl::Status Consumer::Close(absl::Duration timeout) {
+  RILL_CONSUMER_GUARD("Close");
+  return impl_->Close(timeout);
+}
+absl::Status Consumer::Close() { return Close(kDefaultCloseTimeout); }
+
+#undef RILL_CONSUMER_GUARD
+
 const ConsumerOptions& Consumer::options() const { return impl_->options(); }
 
 }  // namespace rill

@@ -18,7 +18,9 @@
 // Poll blocked on data wakes for a rebalance too.
 //
 // Thread safety: one thread at a time, except Wakeup(), which touches only
-// `wakeup_` and `notifier_`.
+// `wakeup_` and `notifier_`. rill::Consumer's methods enforce it with
+// AcquireThread / ReleaseThread around each call (Kafka's acquire() and
+// release()); Impl's own methods assume it.
 
 #include <atomic>
 #include <deque>
@@ -26,6 +28,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -51,6 +54,7 @@ class Consumer::Impl {
   absl::Status SeekToBeginning(absl::Span<const TopicPartition> partitions);
   absl::Status SeekToEnd(absl::Span<const TopicPartition> partitions);
   absl::StatusOr<int64_t> Position(const TopicPartition& partition);
+  absl::StatusOr<std::optional<int64_t>> CurrentLag(const TopicPartition& partition);
   absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndTimestamp>>> OffsetsForTimes(
       const std::map<TopicPartition, int64_t>& timestamps);
   absl::StatusOr<std::map<TopicPartition, int64_t>> BeginningOffsets(
@@ -61,13 +65,22 @@ class Consumer::Impl {
   absl::Status SetPaused(absl::Span<const TopicPartition> partitions, bool paused);
   std::vector<TopicPartition> Paused() const;
   void Wakeup();
-  absl::Status Close();
+  absl::Status Close(absl::Duration timeout);
+
+  // Kafka's acquire(): makes the calling thread the one inside the
+  // consumer, or counts one more nested call if it already is (a listener
+  // or commit callback calling back in). FailedPrecondition naming
+  // `method` while another thread is inside. Each OK is paired with one
+  // ReleaseThread().
+  absl::Status AcquireThread(absl::string_view method);
+  void ReleaseThread();
 
   // Groups (consumer_group.cc).
   absl::Status Subscribe(const std::vector<std::string>& topics,
                          ConsumerRebalanceListener* listener);
   absl::Status SubscribePattern(const std::string& pattern, ConsumerRebalanceListener* listener);
   absl::Status Unsubscribe();
+  absl::Status EnforceRebalance();
   std::vector<std::string> Subscription() const { return subscription_; }
   absl::Status CommitSync(const std::map<TopicPartition, OffsetAndMetadata>* offsets);
   void CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>* offsets,
@@ -99,6 +112,8 @@ class Consumer::Impl {
     uint64_t fetched_bytes = 0;
     int64_t fetched_to = -1;
     bool returned = false;
+    // Fetched data the last Poll left (Kafka's completed fetch).
+    client::FetchCursor cursor;
 
     bool fetchable() const { return !paused && position.has_value(); }
   };
@@ -156,7 +171,14 @@ class Consumer::Impl {
   const ConsumerOptions options_;
   const client::FetchLimits limits_;
   absl::Status config_status_;
+  bool closing_ = false;  // Inside Close: a listener calling Close returns.
   bool closed_ = false;
+
+  // The thread inside a public call; the default id when none is. Taking
+  // it (compare-exchange, acquire) pairs with the release store that gave
+  // it up, so one thread's calls happen before the next thread's.
+  std::atomic<std::thread::id> owner_{};
+  int owner_depth_ = 0;  // Nested calls of the owner; only it touches this.
 
   // The assignment in fetch order: partitions that returned records move to
   // the back (Kafka's movePartitionToEnd), so Polls go round robin.

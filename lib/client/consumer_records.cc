@@ -27,9 +27,17 @@ absl::Span<const ConsumerRecord> ConsumerRecords::records(const TopicPartition& 
 
 namespace client {
 
-ConsumerRecordsBuilder::ConsumerRecordsBuilder() : storage_(std::make_shared<Storage>()) {}
+ConsumerRecordsBuilder::ConsumerRecordsBuilder() = default;
+
+ConsumerRecordsBuilder::Storage& ConsumerRecordsBuilder::storage() {
+  // Made with the first record's partition: a Poll that finds nothing (a
+  // consumer spinning at the log end) allocates nothing.
+  if (storage_ == nullptr) storage_ = std::make_shared<Storage>();
+  return *storage_;
+}
 
 void ConsumerRecordsBuilder::StartPartition(const TopicPartition& partition) {
+  storage();
   auto it = std::find(storage_->topics.begin(), storage_->topics.end(), partition.topic);
   if (it == storage_->topics.end()) it = storage_->topics.insert(it, partition.topic);
   topic_ = *it;
@@ -38,14 +46,18 @@ void ConsumerRecordsBuilder::StartPartition(const TopicPartition& partition) {
 }
 
 void ConsumerRecordsBuilder::Pin(std::shared_ptr<const storage::Segment> segment) {
-  if (!storage_->segments.empty() && storage_->segments.back() == segment) return;
-  storage_->segments.push_back(std::move(segment));
+  std::vector<std::shared_ptr<const storage::Segment>>& segments = storage().segments;
+  if (!segments.empty() && segments.back() == segment) return;
+  segments.push_back(std::move(segment));
 }
 
-void ConsumerRecordsBuilder::Adopt(ByteBuffer* buffer) {
-  storage_->buffers.push_back(std::move(*buffer));
-  *buffer = ByteBuffer();
+void ConsumerRecordsBuilder::Share(std::shared_ptr<const ByteBuffer> buffer) {
+  std::vector<std::shared_ptr<const ByteBuffer>>& buffers = storage().buffers;
+  if (!buffers.empty() && buffers.back() == buffer) return;
+  buffers.push_back(std::move(buffer));
 }
+
+void ConsumerRecordsBuilder::Reserve(size_t records) { records_.reserve(records); }
 
 void ConsumerRecordsBuilder::Add(const format::RecordBatchView& batch,
                                  const format::RecordView& record) {
@@ -57,14 +69,22 @@ void ConsumerRecordsBuilder::Add(const format::RecordBatchView& batch,
   r.timestamp_type_ = batch.timestamp_type() == format::TimestampType::kLogAppendTime
                           ? TimestampType::kLogAppendTime
                           : TimestampType::kCreateTime;
-  r.key_ = record.key;
-  r.value_ = record.value;
-  int32_t epoch = batch.partition_leader_epoch();
-  if (epoch >= 0) r.leader_epoch_ = epoch;
-  header_begin_.push_back(storage_->headers.size());
-  for (format::Header h : record.headers) storage_->headers.push_back({h.key, h.value});
-  // The data pointer is set in FixHeaderSpans; only the count is known now.
-  r.headers_ = absl::Span<const Header>(nullptr, record.headers.size());
+  if (record.key) {
+    r.key_ = record.key->data();
+    r.key_size_ = static_cast<int32_t>(record.key->size());
+  }
+  if (record.value) {
+    r.value_ = record.value->data();
+    r.value_size_ = static_cast<int32_t>(record.value->size());
+  }
+  r.leader_epoch_ = std::max(batch.partition_leader_epoch(), -1);
+  r.header_count_ = static_cast<uint32_t>(record.headers.size());
+  if (r.header_count_ > 0) {
+    // Until Build() the headers vector may still move: keep the index of
+    // the first header, FixHeaderSpans makes it a pointer.
+    header_begin_.push_back({records_.size() - 1, storage_->headers.size()});
+    for (format::Header h : record.headers) storage_->headers.push_back({h.key, h.value});
+  }
 }
 
 void ConsumerRecordsBuilder::GroupByPartition() {
@@ -97,26 +117,25 @@ void ConsumerRecordsBuilder::Regroup() {
     for (size_t r = starts_[i].begin; r < end; ++r) m.push_back(r);
   }
   std::vector<ConsumerRecord> records;
-  std::vector<size_t> header_begin;
+  std::vector<size_t> moved_to(records_.size());
   records.reserve(records_.size());
-  header_begin.reserve(records_.size());
   for (size_t g = 0; g < ranges_.size(); ++g) {
     ranges_[g].begin = records.size();
     for (size_t r : members[g]) {
+      moved_to[r] = records.size();
       records.push_back(records_[r]);
-      header_begin.push_back(header_begin_[r]);
     }
     ranges_[g].end = records.size();
   }
   records_ = std::move(records);
-  header_begin_ = std::move(header_begin);
+  for (auto& entry : header_begin_) entry.first = moved_to[entry.first];
 }
 
 void ConsumerRecordsBuilder::FixHeaderSpans() {
+  if (header_begin_.empty()) return;
   const Header* base = storage_->headers.data();
-  for (size_t i = 0; i < records_.size(); ++i) {
-    ConsumerRecord& r = records_[i];
-    r.headers_ = absl::Span<const Header>(base + header_begin_[i], r.headers_.size());
+  for (const auto& [record, first_header] : header_begin_) {
+    records_[record].headers_ = base + first_header;
   }
 }
 

@@ -327,11 +327,14 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
                                 record.key ? static_cast<int32_t>(record.key->size()) : -1,
                                 record.value ? static_cast<int32_t>(record.value->size()) : -1});
   }
-  if (!q->open->records.empty() &&
-      (q->open->builder.uncompressed_bytes() >= limit || options_.linger_ms == 0)) {
+  if (!q->open->records.empty() && q->open->builder.uncompressed_bytes() >= limit) {
     CloseOpenBatch(q);
     ready = true;
   }
+  // linger.ms=0: the record is due now. The batch stays open until a drain
+  // takes it, so records other threads send meanwhile go along (Kafka's
+  // accumulator does the same while its sender is busy).
+  if (options_.linger_ms == 0 && q->open != nullptr && !q->open->records.empty()) ready = true;
   lock.unlock();
   if (fresh != nullptr) Recycle(q, std::move(fresh));  // Another Send opened a batch meanwhile.
   if (!appended.ok()) Fail(callback, appended);
@@ -352,7 +355,12 @@ void Producer::Impl::Drain(PartitionQueue* q) {
   std::unique_lock<AdaptiveMutex> lock(q->mu);
   if (q->draining) return;  // The draining thread will append ours too.
   q->draining = true;
-  while (!q->closed.empty()) {
+  while (true) {
+    if (q->closed.empty()) {
+      // Under linger.ms=0 the open batch is due as soon as it has a record.
+      if (options_.linger_ms != 0 || q->open == nullptr || q->open->records.empty()) break;
+      CloseOpenBatch(q);
+    }
     std::unique_ptr<Batch> batch = std::move(q->closed.front());
     q->closed.pop_front();
     int32_t base_sequence = 0;
@@ -453,7 +461,12 @@ int64_t Producer::Impl::CloseExpiredBatches(bool all) {
 }
 
 void Producer::Impl::MarkReady(PartitionQueue* q) {
-  if (!use_io_thread_) return Drain(q);
+  // linger.ms=0 asks for latency: the sending thread appends itself rather
+  // than hand the batch to the I/O thread, whose wake-up (tens of
+  // microseconds on a VM, milliseconds when the cores are busy) would
+  // dominate. A thread already draining this partition takes the record
+  // along, so concurrent senders still share appends.
+  if (!use_io_thread_ || options_.linger_ms == 0) return Drain(q);
   std::lock_guard<std::mutex> lock(io_mu_);
   if (!q->in_ready) {
     q->in_ready = true;

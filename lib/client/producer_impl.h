@@ -9,7 +9,9 @@
 //
 // Sending threads only encode: the I/O thread (Kafka's sender thread)
 // checksums, appends and runs callbacks, so on a multi-core machine the two
-// halves of producing overlap.
+// halves of producing overlap. Under linger.ms=0 the sending thread appends
+// (and runs the callbacks) itself, unless another thread is appending to
+// that partition, which then takes the record along: no thread hop.
 //
 // The Send hot path takes one lock, its partition queue's: topics and queues
 // are found through lock-free caches (`last_topic_`, TopicEntry::queues)

@@ -14,8 +14,8 @@ int64_t WrappingAdd(int64_t a, int64_t b) {
 
 // Reads a varint length and that many bytes; -1 is null when `nullable`.
 // Returns nullptr when the bytes are not there or the length is illegal.
-const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end, bool nullable,
-                         NullableBytes* out) {
+[[gnu::always_inline]] inline const uint8_t* ReadBytes(const uint8_t* p, const uint8_t* end,
+                                                       bool nullable, NullableBytes* out) {
   int32_t n;
   p = ReadVarint(p, end, &n);
   if (p == nullptr) return nullptr;

@@ -37,12 +37,7 @@ uint8_t* WriteVarlong(uint8_t* out, int64_t v) {
   return WriteUnsigned(out, ZigZagEncode64(v));
 }
 
-const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, int32_t* out) {
-  // Fast path: one byte holds every value in [-64, 63].
-  if (p != end && (*p & 0x80) == 0) {
-    *out = ZigZagDecode32(*p);
-    return p + 1;
-  }
+const uint8_t* ReadVarintSlow(const uint8_t* p, const uint8_t* end, int32_t* out) {
   uint64_t u;
   p = ReadUnsigned(p, end, kMaxVarintBytes, &u);
   if (p == nullptr || u > 0xffffffffu) return nullptr;
@@ -50,11 +45,7 @@ const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, int32_t* out) {
   return p;
 }
 
-const uint8_t* ReadVarlong(const uint8_t* p, const uint8_t* end, int64_t* out) {
-  if (p != end && (*p & 0x80) == 0) {
-    *out = ZigZagDecode64(*p);
-    return p + 1;
-  }
+const uint8_t* ReadVarlongSlow(const uint8_t* p, const uint8_t* end, int64_t* out) {
   uint64_t u;
   p = ReadUnsigned(p, end, kMaxVarlongBytes, &u);
   if (p == nullptr) return nullptr;

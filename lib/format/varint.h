@@ -44,8 +44,36 @@ uint8_t* WriteVarlong(uint8_t* out, int64_t v);
 // Decodes one value from [p, end). Returns the byte after it, or nullptr when
 // the input ends before the value does or the value is longer than its type
 // allows (a 6th varint byte, an 11th varlong byte).
-const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, int32_t* out);
-const uint8_t* ReadVarlong(const uint8_t* p, const uint8_t* end, int64_t* out);
+//
+// Inline for the one- and two-byte values that make up nearly every record
+// header (lengths under 8192, small deltas); the decoder of a consumer's
+// Poll calls these six times a record.
+const uint8_t* ReadVarintSlow(const uint8_t* p, const uint8_t* end, int32_t* out);
+const uint8_t* ReadVarlongSlow(const uint8_t* p, const uint8_t* end, int64_t* out);
+
+inline const uint8_t* ReadVarint(const uint8_t* p, const uint8_t* end, int32_t* out) {
+  if (p < end && (p[0] & 0x80) == 0) {
+    *out = ZigZagDecode32(p[0]);
+    return p + 1;
+  }
+  if (end - p >= 2 && (p[1] & 0x80) == 0) {  // p[0] has its continuation bit.
+    *out = ZigZagDecode32((uint32_t{p[0]} & 0x7f) | (uint32_t{p[1]} << 7));
+    return p + 2;
+  }
+  return ReadVarintSlow(p, end, out);
+}
+
+inline const uint8_t* ReadVarlong(const uint8_t* p, const uint8_t* end, int64_t* out) {
+  if (p < end && (p[0] & 0x80) == 0) {
+    *out = ZigZagDecode64(p[0]);
+    return p + 1;
+  }
+  if (end - p >= 2 && (p[1] & 0x80) == 0) {  // p[0] has its continuation bit.
+    *out = ZigZagDecode64((uint64_t{p[0]} & 0x7f) | (uint64_t{p[1]} << 7));
+    return p + 2;
+  }
+  return ReadVarlongSlow(p, end, out);
+}
 
 }  // namespace rill::format
 

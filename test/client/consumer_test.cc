@@ -471,6 +471,79 @@ TEST_CASE("a Poll stopped by max.poll.records inside a compressed batch resumes 
   for (int i = 0; i < 50; ++i) CHECK(got[i].value == absl::StrCat("v", i));
 }
 
+TEST_CASE("Polls go on inside a fetched batch; earlier results stay valid; a Seek drops the rest",
+          "[client][consumer][compression]") {
+  using format::CompressionType;
+  CompressionType codec = GENERATE(CompressionType::kNone, CompressionType::kLz4);
+  // The records' timestamps are the clock's: retention keeps them.
+  ManualClock clock(absl::FromUnixMillis(kTimestamp));
+  BrokerCase c = OpenBroker(GENERATE(true, false), &clock);
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  for (int b = 0; b < 3; ++b) {
+    AppendBatch(c.broker.get(), "t", 0, Values(absl::StrCat(b, "-"), 30), codec);
+  }
+  AppendBatch(c.broker.get(), "t", 0, Values("3-", 10));  // Uncompressed after compressed.
+  auto value_of = [](int64_t offset) { return absl::StrCat(offset / 30, "-", offset % 30); };
+  ConsumerOptions options = Earliest();
+  options.max_poll_records = 7;  // Never a batch boundary: 7 does not divide 30.
+  // Records already fetched are returned at once: a Poll that only
+  // continues a batch must not wait for fetch.min.bytes of new data.
+  options.fetch_max_wait_ms = 600'000;
+  Consumer consumer(c.broker.get(), options);
+  REQUIRE_OK(consumer.Assign({{"t", 0}}));
+  const absl::Time start = absl::Now();
+
+  // Every result is kept: the records of each must still read right after
+  // later Polls went on in the batch it stopped in, and past it.
+  std::vector<ConsumerRecords> kept;
+  int64_t next = 0;
+  while (next < 100) {
+    auto records = consumer.Poll(absl::Seconds(10));
+    REQUIRE_OK(records);
+    REQUIRE(!records->empty());
+    CHECK(records->count() == static_cast<size_t>(std::min<int64_t>(7, 100 - next)));
+    for (const ConsumerRecord& r : *records) CHECK(r.offset() == next++);
+    kept.push_back(*std::move(records));
+  }
+  int64_t offset = 0;
+  for (const ConsumerRecords& records : kept) {
+    for (const ConsumerRecord& r : records) {
+      CHECK(r.offset() == offset);
+      CHECK(r.value() == value_of(offset));
+      ++offset;
+    }
+  }
+  CHECK(offset == 100);
+  // A Poll that waited would have taken its whole 10 s timeout.
+  CHECK(absl::Now() - start < absl::Seconds(5));
+
+  // A Seek back into a batch a Poll stopped in, and one forward over the
+  // rest of the fetch: the Poll after each starts exactly there.
+  REQUIRE_OK(consumer.Seek({"t", 0}, 3));
+  auto first = consumer.Poll(absl::Seconds(10));
+  REQUIRE_OK(first);
+  REQUIRE(first->count() == 7);
+  CHECK(first->begin()->offset() == 3);
+  REQUIRE_OK(consumer.Seek({"t", 0}, 45));
+  std::vector<Got> rest = PollN(consumer, 55);
+  REQUIRE(rest.size() == 55);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    CHECK(rest[i].offset == 45 + static_cast<int64_t>(i));
+    CHECK(rest[i].value == value_of(45 + static_cast<int64_t>(i)));
+  }
+  // A Seek to where the consumer already is changes nothing.
+  REQUIRE_OK(consumer.Seek({"t", 0}, 10));
+  auto ten = consumer.Poll(absl::Seconds(10));
+  REQUIRE_OK(ten);
+  REQUIRE(ten->count() == 7);
+  CHECK(ten->begin()->offset() == 10);
+  REQUIRE_OK(consumer.Seek({"t", 0}, 17));
+  auto same = consumer.Poll(absl::Seconds(10));
+  REQUIRE_OK(same);
+  REQUIRE(!same->empty());
+  CHECK(same->begin()->offset() == 17);
+}
+
 TEST_CASE("auto.offset.reset=none fails naming the partition", "[client][consumer]") {
   BrokerCase c = OpenBroker(true);
   REQUIRE_OK(c.broker->CreateTopic("orders", {.partitions = 2}));
@@ -867,6 +940,59 @@ TEST_CASE("consumer configs are read by Kafka name and validated", "[client][con
   CHECK(absl::IsInvalidArgument(subscribed));
   CHECK(absl::StrContains(subscribed.message(), "group.id"));
   CHECK(absl::IsInvalidArgument(no_group.CommitSync()));
+}
+
+TEST_CASE("CurrentLag is the high watermark minus the position, once there is a position",
+          "[client][consumer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t", {.partitions = 2}));
+  AppendBatch(c.broker.get(), "t", 0, Values("a", 5));
+  ConsumerOptions o = Earliest();
+  o.max_poll_records = 2;
+  Consumer consumer(c.broker.get(), o);
+  TopicPartition tp{"t", 0};
+  CHECK(absl::IsFailedPrecondition(consumer.CurrentLag(tp).status()));  // Not assigned.
+  REQUIRE_OK(consumer.Assign({tp}));
+  auto lag = [&]() -> std::optional<int64_t> {
+    auto l = consumer.CurrentLag(tp);
+    REQUIRE_OK(l);
+    return *l;
+  };
+  CHECK(lag() == std::nullopt);  // No position before the first Poll.
+  CHECK(PollN(consumer, 2).size() == 2);
+  CHECK(lag() == 3);
+  AppendBatch(c.broker.get(), "t", 0, Values("b", 4));
+  CHECK(lag() == 7);  // No Poll needed to see the new high watermark.
+  CHECK(PollN(consumer, 7).size() == 7);
+  CHECK(lag() == 0);
+  REQUIRE_OK(consumer.Seek(tp, 4));
+  CHECK(lag() == 5);
+  REQUIRE_OK(consumer.SeekToBeginning({tp}));
+  CHECK(lag() == std::nullopt);  // The pending reset decides.
+  REQUIRE_OK(consumer.Position(tp));
+  CHECK(lag() == 9);
+  REQUIRE_OK(consumer.Close());
+  CHECK(absl::IsFailedPrecondition(consumer.CurrentLag(tp).status()));
+}
+
+TEST_CASE("heartbeat.interval.ms must be lower than session.timeout.ms in a group",
+          "[client][consumer][config]") {
+  BrokerCase c = OpenBroker(true);
+  ConsumerOptions o{.group_id = "g", .session_timeout_ms = 10'000, .heartbeat_interval_ms = 10'000};
+  auto created = Consumer::Create(c.broker.get(), o);
+  CHECK(absl::IsInvalidArgument(created.status()));
+  CHECK(absl::StrContains(created.status().message(), "heartbeat.interval.ms"));
+  CHECK(absl::StrContains(created.status().message(), "session.timeout.ms"));
+  auto props = ConsumerOptions::FromProperties(
+      {{"group.id", "g"}, {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "6001"}});
+  CHECK(absl::IsInvalidArgument(props.status()));
+  o.heartbeat_interval_ms = 9'999;
+  REQUIRE_OK(Consumer::Create(c.broker.get(), o));
+  // Kafka checks it only when building the group coordinator's heartbeat.
+  o.group_id.clear();
+  o.enable_auto_commit = false;
+  o.heartbeat_interval_ms = 20'000;
+  REQUIRE_OK(Consumer::Create(c.broker.get(), o));
 }
 
 }  // namespace

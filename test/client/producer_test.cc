@@ -306,6 +306,34 @@ TEST_CASE("linger.ms is driven by the broker's clock and RunMaintenance", "[clie
   CHECK((*broker)->topic("t")->partition(0)->log_end_offset() == 1);
 }
 
+TEST_CASE("linger.ms=0 appends before Send returns, on the sending thread", "[client][producer]") {
+  BrokerCase c = OpenBroker(GENERATE(true, false));  // Background threads on.
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  // A batch.size the records fill too: a full batch closes before it is due.
+  const int32_t batch_size = GENERATE(16384, 32);
+  Producer producer(c.broker.get(), {.batch_size = batch_size, .linger_ms = 0});
+  const std::thread::id self = std::this_thread::get_id();
+  for (int i = 0; i < 20; ++i) {
+    std::thread::id ran_on;
+    int64_t offset = -1;
+    producer.Send({.topic = "t", .value = absl::StrCat("value-", i, "-", std::string(40, 'x'))},
+                  [&](const absl::StatusOr<RecordMetadata>& md) {
+                    REQUIRE_OK(md);
+                    offset = md->offset;
+                    ran_on = std::this_thread::get_id();
+                  });
+    // No Flush: the record is in the log and its callback has run.
+    CHECK(offset == i);
+    CHECK(ran_on == self);
+    CHECK(c.broker->topic("t")->partition(0)->log_end_offset() == i + 1);
+  }
+  std::vector<Stored> stored = ReadAll(c.broker.get(), "t", 0);
+  REQUIRE(stored.size() == 20);
+  for (int i = 0; i < 20; ++i) {
+    CHECK(stored[i].value == absl::StrCat("value-", i, "-", std::string(40, 'x')));
+  }
+}
+
 TEST_CASE("LogAppendTime topics report the broker's append time", "[client][producer]") {
   ManualClock clock(absl::FromUnixMillis(1'800'000'000'000));
   auto broker = Broker::OpenInMemory(ManualBrokerOptions(&clock));

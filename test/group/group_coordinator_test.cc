@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <latch>
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/broker/broker_impl.h"
@@ -447,6 +449,199 @@ TEST_CASE("consumers in threads with a producer: each record goes to one member 
   CHECK(subscribe_failures.load() == 0);
   CHECK(delivered.load() == kRecords);
   CHECK_FALSE(duplicate_in_generation);
+}
+
+TEST_CASE("Close(timeout) commits what was consumed, revokes, and another member takes over",
+          "[group][consumer]") {
+  Env env;
+  env.Topic("t", 2);
+  auto opts = Opts("g");
+  opts.enable_auto_commit = true;
+  Recorder ra, rb;
+  Consumer a(env.broker.get(), opts), b(env.broker.get(), opts);
+  REQUIRE_OK(a.Subscribe({"t"}, &ra));
+  REQUIRE_OK(b.Subscribe({"t"}, &rb));
+  Settle({&a, &b});
+  env.Produce("t", 0, 3);
+  env.Produce("t", 1, 3);
+  std::vector<TopicPartition> owned = a.Assignment();
+  REQUIRE(owned.size() == 1);
+  CHECK(PollCount(a) == 3);
+  int32_t generation = b.GroupMetadata().generation_id;
+  REQUIRE_OK(a.Close(absl::Seconds(5)));
+  CHECK(ra.events.back() == "revoked:" + Names(owned));
+  auto committed = b.Committed(owned);
+  REQUIRE_OK(committed);
+  CHECK(committed->at(owned[0]).offset == 3);  // The auto-commit on close.
+  // a left: b's next Poll rebalances, with no timer to wait for, and
+  // resumes a's partition after what a consumed.
+  int read = 0;
+  for (int i = 0; i < 3; ++i) read += PollCount(b);
+  CHECK(b.Assignment().size() == 2);
+  CHECK(b.GroupMetadata().generation_id == generation + 1);
+  CHECK(read == 3);  // Only b's own partition.
+  CHECK(rb.events.back() == "assigned:t-0,t-1");
+}
+
+TEST_CASE("Close is idempotent, runs commit callbacks, and ends closed after a failed commit",
+          "[group][consumer]") {
+  Env env;
+  env.Topic("t", 1);
+  auto opts = Opts("g");
+  opts.enable_auto_commit = true;
+  opts.max_poll_interval_ms = 10'000;
+  Recorder r;
+  Consumer c(env.broker.get(), opts);
+  REQUIRE_OK(c.Subscribe({"t"}, &r));
+  Settle({&c});
+  absl::Status async = absl::UnknownError("callback not run");
+  c.CommitAsync([&](const auto&, const absl::Status& s) { async = s; });
+  CHECK(absl::IsInvalidArgument(c.Close(-absl::Seconds(1))));  // Still open.
+  REQUIRE_OK(c.Position({"t", 0}));
+  env.clock.Advance(absl::Seconds(11));
+  env.Maintain();  // Removed: Poll was not called within max.poll.interval.ms.
+  absl::Status closed = c.Close(absl::ZeroDuration());
+  CHECK(absl::IsFailedPrecondition(closed));
+  CHECK(absl::StrContains(closed.message(), "UNKNOWN_MEMBER_ID"));
+  CHECK_OK(async);  // Committed before the removal; reported inside Close.
+  CHECK(r.events.back() == "revoked:t-0");
+  CHECK_OK(c.Close());
+  CHECK_OK(c.Close(absl::Seconds(1)));
+  CHECK(c.Assignment().empty());
+  auto poll = c.Poll(absl::ZeroDuration());
+  CHECK(absl::IsFailedPrecondition(poll.status()));
+  CHECK(absl::StrContains(poll.status().message(), "closed"));
+}
+
+// Closes its consumer from inside every callback.
+class Closer : public ConsumerRebalanceListener {
+ public:
+  explicit Closer(Consumer* consumer) : consumer_(consumer) {}
+  void OnPartitionsRevoked(absl::Span<const TopicPartition>) override {
+    statuses.push_back(consumer_->Close());
+  }
+  void OnPartitionsAssigned(absl::Span<const TopicPartition>) override {
+    statuses.push_back(consumer_->Close());
+  }
+  std::vector<absl::Status> statuses;
+
+ private:
+  Consumer* const consumer_;
+};
+
+TEST_CASE("a listener may close its consumer: the Poll fails and the member has left",
+          "[group][consumer]") {
+  Env env;
+  env.Topic("t", 2);
+  Consumer c(env.broker.get(), Opts("g"));
+  Closer closer(&c);
+  REQUIRE_OK(c.Subscribe({"t"}, &closer));
+  auto polled = c.Poll(absl::ZeroDuration());
+  CHECK(absl::IsFailedPrecondition(polled.status()));
+  // Assigned closes; that Close revokes, whose nested Close returns at once.
+  REQUIRE(closer.statuses.size() == 2);
+  CHECK_OK(closer.statuses[0]);
+  CHECK_OK(closer.statuses[1]);
+  auto d = Admin(env.broker.get()).DescribeGroup("g");
+  REQUIRE_OK(d);
+  CHECK(d->members.empty());
+}
+
+TEST_CASE("EnforceRebalance makes every member rejoin in a new generation", "[group][consumer]") {
+  Env env;
+  env.Topic("t", 4);
+  Consumer no_group(env.broker.get(), ConsumerOptions{.enable_auto_commit = false});
+  CHECK(absl::IsFailedPrecondition(no_group.EnforceRebalance("why")));
+  Consumer assigned(env.broker.get(), Opts("g"));
+  REQUIRE_OK(assigned.Assign({{"t", 0}}));
+  CHECK(absl::IsFailedPrecondition(assigned.EnforceRebalance()));
+
+  SECTION("eager: each member revokes everything, then gets its partitions back") {
+    Recorder ra, rb;
+    Consumer a(env.broker.get(), Opts("g")), b(env.broker.get(), Opts("g"));
+    REQUIRE_OK(a.Subscribe({"t"}, &ra));
+    REQUIRE_OK(b.Subscribe({"t"}, &rb));
+    Settle({&a, &b});
+    int32_t generation = a.GroupMetadata().generation_id;
+    ra.events.clear();
+    rb.events.clear();
+    REQUIRE_OK(a.EnforceRebalance("new user data"));
+    // Already pending: the same rebalance.
+    REQUIRE_OK(a.EnforceRebalance());
+    CHECK(a.GroupMetadata().generation_id == generation);  // Nothing until Poll.
+    Settle({&a, &b});
+    CHECK(a.GroupMetadata().generation_id == generation + 1);
+    CHECK(b.GroupMetadata().generation_id == generation + 1);
+    CHECK(ra.events == std::vector<std::string>{"revoked:t-0,t-1", "assigned:t-0,t-1"});
+    CHECK(rb.events == std::vector<std::string>{"revoked:t-2,t-3", "assigned:t-2,t-3"});
+    auto d = Admin(env.broker.get()).DescribeGroup("g");
+    REQUIRE_OK(d);
+    CHECK(d->generation == generation + 1);
+  }
+  SECTION("cooperative: nothing moves, and the listener hears of an empty addition") {
+    Recorder r;
+    Consumer c(env.broker.get(), Opts("h", {Assignor::kCooperativeSticky}));
+    REQUIRE_OK(c.Subscribe({"t"}, &r));
+    Settle({&c});
+    int32_t generation = c.GroupMetadata().generation_id;
+    r.events.clear();
+    REQUIRE_OK(c.EnforceRebalance());
+    PollCount(c);
+    CHECK(c.GroupMetadata().generation_id == generation + 1);
+    CHECK(r.events == std::vector<std::string>{"assigned:"});
+    CHECK(c.Assignment().size() == 4);
+  }
+}
+
+// Holds the consumer's thread inside OnPartitionsAssigned until released.
+class Blocker : public ConsumerRebalanceListener {
+ public:
+  explicit Blocker(Consumer* consumer) : consumer_(consumer) {}
+  void OnPartitionsRevoked(absl::Span<const TopicPartition>) override {}
+  void OnPartitionsAssigned(absl::Span<const TopicPartition> ps) override {
+    if (ps.empty()) return;
+    nested = consumer_->Position(ps[0]).status();  // Same thread: allowed.
+    inside.count_down();
+    release.wait();
+  }
+  absl::Status nested = absl::UnknownError("listener not run");
+  std::latch inside{1};
+  std::latch release{1};
+
+ private:
+  Consumer* const consumer_;
+};
+
+TEST_CASE("a second thread calling into a consumer in use gets FailedPrecondition",
+          "[group][consumer][threads]") {
+  Env env;
+  env.Topic("t", 1);
+  Consumer c(env.broker.get(), Opts("g"));
+  Blocker blocker(&c);
+  REQUIRE_OK(c.Subscribe({"t"}, &blocker));
+  absl::Status polled = absl::UnknownError("Poll did not return");
+  std::thread owner([&] { polled = c.Poll(absl::ZeroDuration()).status(); });
+  blocker.inside.wait();  // The owner is inside Poll, in the listener.
+  absl::StatusOr<int64_t> position = c.Position({"t", 0});
+  CHECK(absl::IsFailedPrecondition(position.status()));
+  CHECK(absl::StrContains(position.status().message(), "not safe for multi-threaded access"));
+  CHECK(absl::StrContains(position.status().message(), "Position()"));
+  CHECK(absl::IsFailedPrecondition(c.Close()));
+  CHECK(c.Assignment().empty());
+  absl::Status async;
+  c.CommitAsync([&](const auto&, const absl::Status& s) { async = s; });
+  CHECK(absl::StrContains(async.message(), "CommitAsync()"));
+  c.Wakeup();  // Any thread: makes the owner's next Poll return Cancelled.
+  blocker.release.count_down();
+  owner.join();
+  CHECK_OK(polled);
+  CHECK_OK(blocker.nested);
+  // The owner has left: this thread may use the consumer now.
+  CHECK(absl::IsCancelled(c.Poll(absl::ZeroDuration()).status()));
+  auto after = c.Position({"t", 0});
+  REQUIRE_OK(after);
+  CHECK(*after == 0);
+  CHECK_OK(c.Close());
 }
 
 }  // namespace

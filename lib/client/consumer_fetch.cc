@@ -56,9 +56,11 @@ absl::StatusOr<PartitionFetch> Fetcher::Fetch(const TopicPartition& partition,
     progress.max_bytes =
         std::min(Remaining(limits_.max_partition_bytes, partition_bytes + result.bytes),
                  Remaining(limits_.max_bytes, bytes_));
+    bool refilled = false;
     if (!cursor->batch && cursor->rest.empty()) {
       RILL_ASSIGN_OR_RETURN(bool read, Refill(log, &progress, cursor, &result));
       if (!read) break;
+      refilled = true;
     }
     int64_t before = progress.position;
     bool stopped = false;
@@ -71,7 +73,12 @@ absl::StatusOr<PartitionFetch> Fetcher::Fetch(const TopicPartition& partition,
       result.limited = true;
       break;
     }
-    if (progress.position == before) break;  // Only batches past the high watermark.
+    if (progress.position == before) {
+      // Kept data that ended without records (the last Poll took the last
+      // record of its batch): read afresh. Otherwise what is left is held
+      // back by the high watermark, or a fresh read brought nothing new.
+      if (refilled || cursor->batch || !cursor->rest.empty()) break;
+    }
   }
   cursor->position = progress.position;
   if (!cursor->batch && cursor->rest.empty()) cursor->Clear();

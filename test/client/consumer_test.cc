@@ -544,6 +544,24 @@ TEST_CASE("Polls go on inside a fetched batch; earlier results stay valid; a See
   CHECK(same->begin()->offset() == 17);
 }
 
+TEST_CASE("a Poll that ended on the last record of a fetch goes on at once", "[client][consumer]") {
+  BrokerCase c = OpenBroker(GENERATE(true, false));
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  for (int b = 0; b < 5; ++b) AppendBatch(c.broker.get(), "t", 0, Values(absl::StrCat(b, "-"), 10));
+  ConsumerOptions options = Earliest();
+  options.max_poll_records = 10;          // Each Poll ends on a batch's last record,
+  options.max_partition_fetch_bytes = 1;  // and each log read holds one batch.
+  Consumer consumer(c.broker.get(), options);
+  REQUIRE_OK(consumer.Assign({{"t", 0}}));
+  // Poll(0) cannot wait: the data is there, so every Poll must return it.
+  for (int b = 0; b < 5; ++b) {
+    auto records = consumer.Poll(absl::ZeroDuration());
+    REQUIRE_OK(records);
+    REQUIRE(records->count() == 10);
+    CHECK(records->begin()->offset() == 10 * b);
+  }
+}
+
 TEST_CASE("auto.offset.reset=none fails naming the partition", "[client][consumer]") {
   BrokerCase c = OpenBroker(true);
   REQUIRE_OK(c.broker->CreateTopic("orders", {.partitions = 2}));

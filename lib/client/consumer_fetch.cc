@@ -14,10 +14,6 @@ absl::Status InPartition(const TopicPartition& partition, const absl::Status& s)
   return absl::Status(s.code(), absl::StrCat(partition.ToString(), ": ", s.message()));
 }
 
-// Reads at least this large are mapped ahead (MADV_POPULATE_READ): the
-// kernel's fault-around maps 64 KiB per page fault anyway.
-constexpr size_t kWillReadBytes = 128 << 10;
-
 uint64_t Remaining(int64_t limit, uint64_t used) {
   return limit > 0 && static_cast<uint64_t>(limit) > used ? static_cast<uint64_t>(limit) - used : 0;
 }
@@ -98,9 +94,6 @@ absl::StatusOr<bool> Fetcher::Refill(const storage::Log& log, Progress* progress
     result->limited = true;
     return false;
   }
-  // A large read will be touched whole (CRC, then records): map it in one
-  // call. Small reads (a consumer at the tail) stay within fault-around.
-  if (read->batches.size() >= kWillReadBytes) read->segment->WillRead(read->batches);
   cursor->segment = std::move(read->segment);
   cursor->rest = read->batches;
   return true;

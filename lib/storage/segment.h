@@ -100,16 +100,6 @@ class Segment {
   ByteSpan Slice(uint64_t begin, uint64_t end) const {
     return ByteSpan(read_map_->data() + begin, end - begin);
   }
-  // Maps the pages of `bytes` (a Slice of this segment) in one system call
-  // ahead of a reader that will touch them all: cheaper than a page fault
-  // per 64 KiB of fault-around. A hint; safe past the end of the file
-  // (the kernel reports instead of faulting).
-  void WillRead(ByteSpan bytes) const {
-    read_map_
-        ->Populate(static_cast<size_t>(bytes.data() - read_map_->data()), bytes.size(),
-                   /*for_write=*/false)
-        .IgnoreError();
-  }
   const OffsetIndex& offset_index() const { return *offset_index_; }
   const TimeIndex& time_index() const { return *time_index_; }
   bool active() const { return active_; }

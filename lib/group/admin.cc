@@ -14,10 +14,6 @@ broker::GroupService* Groups(Broker* broker) {
   return static_cast<broker::BrokerImpl*>(broker)->groups();
 }
 
-absl::Status NoGroup(const std::string& group_id) {
-  return absl::NotFoundError(absl::StrCat("group '", group_id, "' does not exist"));
-}
-
 }  // namespace
 
 const char* GroupStateName(GroupState state) {

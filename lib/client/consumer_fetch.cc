@@ -20,6 +20,14 @@ uint64_t Remaining(int64_t limit, uint64_t used) {
 
 }  // namespace
 
+void Fetcher::PassBatch(const format::RecordBatchView& batch, Progress* progress) {
+  // Its next offset, over any gap compaction left, unless the high
+  // watermark holds part of the batch back.
+  if (batch.next_offset() <= progress->high_watermark) {
+    progress->position = std::max(progress->position, batch.next_offset());
+  }
+}
+
 Fetcher::Fetcher(const FetchLimits& limits, ConsumerRecordsBuilder* out)
     : limits_(limits), out_(out) {}
 
@@ -108,10 +116,7 @@ absl::Status Fetcher::Drain(Progress* progress, FetchCursor* cursor, PartitionFe
       bool at_high_watermark = false;
       RILL_RETURN_IF_ERROR(TakeRecords(progress, cursor, stopped, &at_high_watermark));
       if (*stopped || at_high_watermark) return absl::OkStatus();
-      // Past the whole batch: its next offset, over any gap compaction left.
-      if (cursor->batch->next_offset() <= progress->high_watermark) {
-        progress->position = std::max(progress->position, cursor->batch->next_offset());
-      }
+      PassBatch(*cursor->batch, progress);
       cursor->batch.reset();
     }
     if (cursor->rest.empty()) return absl::OkStatus();
@@ -148,11 +153,8 @@ absl::Status Fetcher::StartBatch(const format::RecordBatchView& batch, Progress*
   if (limits_.check_crcs) {
     if (absl::Status s = batch.VerifyCrc(); !s.ok()) return InPartition(*progress->partition, s);
   }
-  if (batch.is_control()) {
-    // Never returned; the position moves past it.
-    if (batch.next_offset() <= progress->high_watermark) {
-      progress->position = std::max(progress->position, batch.next_offset());
-    }
+  if (batch.is_control()) {  // Never returned; the position moves past it.
+    PassBatch(batch, progress);
     return absl::OkStatus();
   }
   if (limits_.read_committed && batch.is_transactional()) {

@@ -127,6 +127,8 @@ class Fetcher {
   absl::Status TakeRecords(Progress* progress, FetchCursor* cursor, bool* stopped,
                            bool* at_high_watermark);
   void StartPartition(Progress* progress);
+  // Moves the position past the whole of `batch`.
+  static void PassBatch(const format::RecordBatchView& batch, Progress* progress);
 
   const FetchLimits limits_;
   ConsumerRecordsBuilder* const out_;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -76,28 +77,44 @@ void Check(const absl::Status& s, const char* what) {
 }
 
 // Appends records [0, n) to `log` in ~batch_bytes batches closed at commit
-// points; with `durable`, Flush at each commit point.
+// points. The batches of one commit point go to the log in one
+// AppendBatches call, as the producer hands it a partition's closed batches
+// and as Kafka appends a produce request's; with `durable`, Flush at each
+// commit point.
 void AppendAll(const Config& c, storage::Log* log, bool durable, double* anon_peak) {
-  format::RecordBatchBuilder builder;
+  std::deque<format::RecordBatchBuilder> builders(1);  // Not movable: a deque.
+  std::vector<MutableByteSpan> built;
+  std::vector<storage::AppendInfo> infos;
+  size_t open = 0;  // The builder being filled.
   char key[kKeyBytes + 1];
   std::vector<char> value(c.value_bytes);
   int64_t base_ts = 1'700'000'000'000;
   auto close_batch = [&] {
-    auto built = builder.Build();
-    Check(built.status(), "build");
-    Check(log->Append(*built, storage::AppendOrigin::kClient, /*validate_records=*/false).status(),
+    auto b = builders[open].Build();
+    Check(b.status(), "build");
+    built.push_back(*b);
+    if (++open == builders.size()) builders.emplace_back();
+  };
+  auto append_all = [&] {
+    infos.resize(built.size());
+    size_t appended = 0;
+    Check(log->AppendBatches(built, storage::AppendOrigin::kClient, /*validate_records=*/false,
+                             infos.data(), &appended),
           "append");
-    builder.Reset({});
+    for (size_t i = 0; i < open; ++i) builders[i].Reset({});
+    built.clear();
+    open = 0;
   };
   for (uint64_t i = 0; i < c.n; ++i) {
     MakeKey(i, c.key_space, key);
     MakeValue(c.seed, i, value.data(), c.value_bytes);
-    Check(builder.Append(base_ts + static_cast<int64_t>(i / 1000),
-                         absl::string_view(key, kKeyBytes),
-                         absl::string_view(value.data(), value.size())),
+    Check(builders[open].Append(base_ts + static_cast<int64_t>(i / 1000),
+                                absl::string_view(key, kKeyBytes),
+                                absl::string_view(value.data(), value.size())),
           "encode");
     bool commit = (i + 1) % c.batch == 0 || i + 1 == c.n;
-    if (builder.uncompressed_bytes() >= c.batch_bytes || commit) close_batch();
+    if (builders[open].uncompressed_bytes() >= c.batch_bytes || commit) close_batch();
+    if (commit) append_all();
     if (commit && durable) Check(log->Flush(), "flush");
     if (anon_peak && (i & 0xffff) == 0) *anon_peak = std::max(*anon_peak, AnonRssMiB());
   }

@@ -8,15 +8,17 @@
 //           batch before it returns (producer.h: "their bytes need to live
 //           only during Send"), so the harness's reused buffers need no copy.
 //   os:     Flush() returns once every batch sent so far was appended to the
-//           log: Log::Append -> Segment::Append pwrite()s it into the segment
-//           file (segments are pwrite, not mmap, by default), so it is in
-//           the page cache, visible to any process; nothing is fsync'ed.
-//   batch:  as os, and the topic has flush.messages = B. Log::Append
-//           (lib/storage/log.cc) counts the records appended since the last
-//           flush and, when the count reaches flush.messages, fdatasyncs the
-//           segment (Log::FlushLocked -> Segment::FlushLog -> fdatasync)
-//           before it returns; the producer completes a batch only after
-//           Append returned, and Flush() waits for every batch sent before
+//           log: Log::AppendBatches -> Segment::AppendBatches pwritev()s
+//           the partition's closed batches into the segment file (segments
+//           are pwrite, not mmap, by default), so they are in the page
+//           cache, visible to any process; nothing is fsync'ed.
+//   batch:  as os, and the topic has flush.messages = B.
+//           Log::AppendBatches (lib/storage/log.cc) counts the records
+//           appended since the last flush and, when the count reaches
+//           flush.messages, fdatasyncs the segment (Log::FlushLocked ->
+//           Segment::FlushLog -> fdatasync) before it returns; the producer
+//           completes a batch only after the append returned, and Flush()
+//           waits for every batch sent before
 //           it (lib/client/producer_impl.cc, Producer::Impl::Flush / Drain).
 //           Flush() also closes the open batch, so no batch spans two commit
 //           points: each window of B records reaches the count exactly with

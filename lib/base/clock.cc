@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include "lib/base/wall_clock.h"
+
 namespace rill {
 
 absl::Time SystemClock::Now() const {
@@ -10,11 +12,7 @@ absl::Time SystemClock::Now() const {
   return absl::TimeFromTimespec(ts);
 }
 
-int64_t SystemClock::NowMs() const {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
-}
+int64_t SystemClock::NowMs() const { return base::WallClockMs(); }
 
 Clock* Clock::System() {
   static SystemClock* clock = new SystemClock();

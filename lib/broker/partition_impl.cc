@@ -56,14 +56,24 @@ absl::StatusOr<CompactionResult> PartitionImpl::Compact() {
 absl::StatusOr<storage::AppendInfo> PartitionImpl::Append(MutableByteSpan batch,
                                                           storage::AppendOrigin origin,
                                                           bool validate_records) {
-  absl::StatusOr<storage::AppendInfo> info = log_->Append(batch, origin, validate_records);
-  if (!info.ok()) return info;
+  storage::AppendInfo info;
+  size_t appended = 0;
+  RILL_RETURN_IF_ERROR(
+      AppendBatches(absl::MakeConstSpan(&batch, 1), origin, validate_records, &info, &appended));
+  return info;
+}
+
+absl::Status PartitionImpl::AppendBatches(absl::Span<const MutableByteSpan> batches,
+                                          storage::AppendOrigin origin, bool validate_records,
+                                          storage::AppendInfo* infos, size_t* appended) {
+  absl::Status s = log_->AppendBatches(batches, origin, validate_records, infos, appended);
+  if (*appended == 0) return s;
   // An RMW rather than a fence and a load (TSan does not model fences): in
   // waiters_'s modification order either the waiter's BeginWait comes first
   // and this reads it, or this comes first and the waiter's increment
   // acquires it, and with it the end offset the log published before.
   if (waiters_.fetch_add(0, std::memory_order_acq_rel) > 0) WakeAll();
-  return info;
+  return s;
 }
 
 void PartitionImpl::AddWatcher(DataNotifier* notifier) {

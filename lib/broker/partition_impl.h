@@ -82,6 +82,11 @@ class PartitionImpl final : public Partition {
   // Appends a batch (see storage::Log::Append) and wakes waiting consumers.
   absl::StatusOr<storage::AppendInfo> Append(MutableByteSpan batch, storage::AppendOrigin origin,
                                              bool validate_records);
+  // Appends several batches with one write (see storage::Log::AppendBatches)
+  // and wakes waiting consumers once.
+  absl::Status AppendBatches(absl::Span<const MutableByteSpan> batches,
+                             storage::AppendOrigin origin, bool validate_records,
+                             storage::AppendInfo* infos, size_t* appended);
 
   // Registers `notifier` to be notified of appends while any waiter is
   // inside BeginWait()/EndWait(), and by WakeAll(). REQUIRES: `notifier`

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "lib/base/adaptive_mutex.h"
 #include "lib/broker/broker_impl.h"
 #include "lib/client/default_partitioner.h"
@@ -114,6 +115,8 @@ class Producer::Impl {
   format::BatchOptions BatchOptionsFor(broker::TopicImpl* topic) const;
   std::unique_ptr<Batch> NewBatch(PartitionQueue* q);
   void CloseOpenBatch(PartitionQueue* q);  // REQUIRES: q->mu held.
+  // At most this many batches of a partition go to one append (one write).
+  static constexpr size_t kMaxBatchesPerAppend = 16;
   void Drain(PartitionQueue* q);
   void Complete(const PartitionQueue& q, Batch* batch, const absl::StatusOr<storage::AppendInfo>& info);
   void Recycle(PartitionQueue* q, std::unique_ptr<Batch> batch);

@@ -17,10 +17,6 @@ int64_t WrappingSub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
-int NullableSize(NullableBytes b) {
-  return b ? VarintSize(static_cast<int32_t>(b->size())) : 1;
-}
-
 uint8_t* WriteNullable(uint8_t* p, NullableBytes b) {
   if (!b) return WriteVarint(p, -1);
   p = WriteVarint(p, static_cast<int32_t>(b->size()));
@@ -44,20 +40,6 @@ absl::Status CheckSizes(NullableBytes key, NullableBytes value,
   return absl::OkStatus();
 }
 
-// The record body (everything after the length varint), in bytes.
-size_t RecordBodyBytes(int32_t offset_delta, int64_t timestamp_delta, NullableBytes key,
-                       NullableBytes value, absl::Span<const Header> headers) {
-  size_t n = 1 + VarlongSize(timestamp_delta) + VarintSize(offset_delta);
-  n += NullableSize(key) + (key ? key->size() : 0);
-  n += NullableSize(value) + (value ? value->size() : 0);
-  n += VarintSize(static_cast<int32_t>(headers.size()));
-  for (const Header& h : headers) {
-    n += VarintSize(static_cast<int32_t>(h.key.size())) + h.key.size();
-    n += NullableSize(h.value) + (h.value ? h.value->size() : 0);
-  }
-  return n;
-}
-
 }  // namespace
 
 RecordBatchBuilder::RecordBatchBuilder(const BatchOptions& options) { Reset(options); }
@@ -78,13 +60,6 @@ void RecordBatchBuilder::Reset(const BatchOptions& options) {
 int64_t RecordBatchBuilder::base_timestamp() const {
   if (options_.delete_horizon_ms) return *options_.delete_horizon_ms;
   return first_timestamp_;
-}
-
-size_t RecordBatchBuilder::EncodedRecordBytes(int32_t offset_delta, int64_t timestamp_delta,
-                                              NullableBytes key, NullableBytes value,
-                                              absl::Span<const Header> headers) {
-  size_t body = RecordBodyBytes(offset_delta, timestamp_delta, key, value, headers);
-  return VarintSize(static_cast<int32_t>(body)) + body;
 }
 
 absl::Status RecordBatchBuilder::Append(int64_t timestamp_ms, NullableBytes key,

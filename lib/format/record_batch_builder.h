@@ -24,6 +24,7 @@
 #include "lib/base/bytes.h"
 #include "lib/format/record.h"
 #include "lib/format/record_batch_format.h"
+#include "lib/format/varint.h"
 
 namespace rill::format {
 
@@ -71,6 +72,7 @@ class RecordBatchBuilder {
   // Sets the base sequence before Build() (an idempotent producer numbers a
   // batch when it closes it, in the order batches are appended).
   void set_base_sequence(int32_t sequence) { options_.base_sequence = sequence; }
+  int32_t base_sequence() const { return options_.base_sequence; }
 
   // Overrides lastOffsetDelta (default: the last record's offset delta), as
   // the cleaner does to keep a batch's original offset range.
@@ -88,10 +90,25 @@ class RecordBatchBuilder {
   // producer compares with batch.size.
   size_t uncompressed_bytes() const { return records_.size(); }
 
-  // Bytes Append() would add for such a record (exact).
-  static size_t EncodedRecordBytes(int32_t offset_delta, int64_t timestamp_delta,
-                                   NullableBytes key, NullableBytes value,
-                                   absl::Span<const Header> headers);
+  // Bytes Append() would add for such a record (exact). Inline: the
+  // producer calls it for every record it sends.
+  static size_t EncodedRecordBytes(int32_t offset_delta, int64_t timestamp_delta, NullableBytes key,
+                                   NullableBytes value, absl::Span<const Header> headers) {
+    size_t body = RecordBodyBytes(offset_delta, timestamp_delta, key, value, headers);
+    return VarintSize(static_cast<int32_t>(body)) + body;
+  }
+  // The record without its leading length varint, in bytes.
+  static size_t RecordBodyBytes(int32_t offset_delta, int64_t timestamp_delta, NullableBytes key,
+                                NullableBytes value, absl::Span<const Header> headers) {
+    size_t n = 1 + VarlongSize(timestamp_delta) + VarintSize(offset_delta);
+    n += NullableBytesSize(key) + NullableBytesSize(value);
+    n += VarintSize(static_cast<int32_t>(headers.size()));
+    for (const Header& h : headers) {
+      n += VarintSize(static_cast<int32_t>(h.key.size())) + h.key.size();
+      n += NullableBytesSize(h.value);
+    }
+    return n;
+  }
 
   // Finishes the batch: header, compression and CRC. The span is valid until
   // the next call of any other method. It is mutable so a log can patch the
@@ -99,6 +116,11 @@ class RecordBatchBuilder {
   absl::StatusOr<MutableByteSpan> Build();
 
  private:
+  // A nullable byte string on the wire: its length varint (-1 for null)
+  // and its bytes.
+  static size_t NullableBytesSize(NullableBytes b) {
+    return b ? VarintSize(static_cast<int32_t>(b->size())) + b->size() : 1;
+  }
   void WriteHeader(uint8_t* header, size_t total_bytes, CompressionType codec) const;
   int64_t base_timestamp() const;
 

@@ -3,15 +3,6 @@
 namespace rill::format {
 namespace {
 
-uint8_t* WriteUnsigned(uint8_t* out, uint64_t u) {
-  while (u >= 0x80) {
-    *out++ = static_cast<uint8_t>(u) | 0x80;
-    u >>= 7;
-  }
-  *out++ = static_cast<uint8_t>(u);
-  return out;
-}
-
 const uint8_t* ReadUnsigned(const uint8_t* p, const uint8_t* end, int max_bytes,
                             uint64_t* out) {
   uint64_t result = 0;
@@ -29,12 +20,13 @@ const uint8_t* ReadUnsigned(const uint8_t* p, const uint8_t* end, int max_bytes,
 
 }  // namespace
 
-uint8_t* WriteVarint(uint8_t* out, int32_t v) {
-  return WriteUnsigned(out, ZigZagEncode32(v));
-}
-
-uint8_t* WriteVarlong(uint8_t* out, int64_t v) {
-  return WriteUnsigned(out, ZigZagEncode64(v));
+uint8_t* WriteUnsignedVarSlow(uint8_t* out, uint64_t u) {
+  while (u >= 0x80) {
+    *out++ = static_cast<uint8_t>(u) | 0x80;
+    u >>= 7;
+  }
+  *out++ = static_cast<uint8_t>(u);
+  return out;
 }
 
 const uint8_t* ReadVarintSlow(const uint8_t* p, const uint8_t* end, int32_t* out) {

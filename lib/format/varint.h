@@ -38,8 +38,29 @@ inline int VarlongSize(int64_t v) {
 
 // Writes `v` at `out`, which must have room for kMaxVarintBytes
 // (kMaxVarlongBytes); returns the byte after the last one written.
-uint8_t* WriteVarint(uint8_t* out, int32_t v);
-uint8_t* WriteVarlong(uint8_t* out, int64_t v);
+//
+// Inline for one- and two-byte values, as the readers below: the producer
+// writes six of them per record.
+uint8_t* WriteUnsignedVarSlow(uint8_t* out, uint64_t u);
+
+inline uint8_t* WriteUnsignedVar(uint8_t* out, uint64_t u) {
+  if (u < 0x80) {
+    out[0] = static_cast<uint8_t>(u);
+    return out + 1;
+  }
+  if (u < 0x4000) {
+    out[0] = static_cast<uint8_t>(u | 0x80);
+    out[1] = static_cast<uint8_t>(u >> 7);
+    return out + 2;
+  }
+  return WriteUnsignedVarSlow(out, u);
+}
+inline uint8_t* WriteVarint(uint8_t* out, int32_t v) {
+  return WriteUnsignedVar(out, ZigZagEncode32(v));
+}
+inline uint8_t* WriteVarlong(uint8_t* out, int64_t v) {
+  return WriteUnsignedVar(out, ZigZagEncode64(v));
+}
 
 // Decodes one value from [p, end). Returns the byte after it, or nullptr when
 // the input ends before the value does or the value is longer than its type

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -105,6 +106,41 @@ class FdFile final : public File {
         return ErrnoStatus(errno, "write", path_);
       }
       done += static_cast<size_t>(n);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteAtV(uint64_t offset, absl::Span<const ByteSpan> pieces) override {
+    // pwritev takes at most IOV_MAX pieces and may write fewer bytes than
+    // asked: refill the vector from where it stopped.
+    constexpr size_t kMaxPieces = 64;
+    iovec iov[kMaxPieces];
+    size_t next = 0;  // First piece not yet in iov.
+    size_t skip = 0;  // Bytes of pieces[next] already written.
+    while (next < pieces.size()) {
+      int count = 0;
+      for (size_t i = next; i < pieces.size() && count < static_cast<int>(kMaxPieces); ++i) {
+        size_t from = i == next ? skip : 0;
+        iov[count].iov_base = const_cast<uint8_t*>(pieces[i].data() + from);
+        iov[count].iov_len = pieces[i].size() - from;
+        ++count;
+      }
+      ssize_t n = pwritev(fd_, iov, count, static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "write", path_);
+      }
+      if (n == 0 && iov[0].iov_len > 0) {
+        return absl::InternalError(absl::StrCat("write ", path_, ": pwritev wrote nothing"));
+      }
+      offset += static_cast<uint64_t>(n);
+      size_t left = static_cast<size_t>(n);
+      while (next < pieces.size() && left >= pieces[next].size() - skip) {
+        left -= pieces[next].size() - skip;
+        skip = 0;
+        ++next;
+      }
+      skip += left;
     }
     return absl::OkStatus();
   }

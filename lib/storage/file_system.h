@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "lib/base/bytes.h"
 
 namespace rill::storage {
@@ -51,6 +52,19 @@ class File {
   virtual absl::Status ReadAt(uint64_t offset, MutableByteSpan out) const = 0;
   // Writes all of `data` at `offset` (retrying short writes).
   virtual absl::Status WriteAt(uint64_t offset, ByteSpan data) = 0;
+  // Writes `pieces` back to back from `offset`. The POSIX file makes it one
+  // pwritev: one system call instead of one per piece, and the kernel then
+  // caches the bytes in larger folios, which later readers of a mapping
+  // fault in more cheaply. On an error a prefix of the bytes may have been
+  // written. This default writes piece by piece (test fakes).
+  virtual absl::Status WriteAtV(uint64_t offset, absl::Span<const ByteSpan> pieces) {
+    for (ByteSpan piece : pieces) {
+      absl::Status s = WriteAt(offset, piece);
+      if (!s.ok()) return s;
+      offset += piece.size();
+    }
+    return absl::OkStatus();
+  }
   // Reserves disk blocks for [offset, offset + length), growing the file
   // size to cover them (posix_fallocate). ResourceExhausted when the disk
   // is full: the only way rill learns of a full disk before a write into a

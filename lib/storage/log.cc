@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/format/batch_scanner.h"
@@ -148,63 +149,185 @@ absl::Status Log::ValidateForAppend(const format::RecordBatchView& batch, Append
 
 absl::StatusOr<AppendInfo> Log::Append(MutableByteSpan batch, AppendOrigin origin,
                                        bool validate_records) {
-  RILL_ASSIGN_OR_RETURN(format::RecordBatchView view, format::RecordBatchView::Parse(batch));
-  RILL_RETURN_IF_ERROR(ValidateForAppend(view, origin, validate_records));
+  AppendInfo info;
+  size_t appended = 0;
+  RILL_RETURN_IF_ERROR(
+      AppendBatches(absl::MakeConstSpan(&batch, 1), origin, validate_records, &info, &appended));
+  return info;
+}
+
+// The batches of one AppendBatches call that go to the active segment with
+// one write, and what undoes their tentative effects if that write fails.
+struct Log::PendingWrite {
+  absl::InlinedVector<ByteSpan, 16> pieces;
+  absl::InlinedVector<Segment::BatchMeta, 16> batches;
+  uint64_t bytes = 0;
+  int64_t records = 0;
+  int64_t end_offset = -1;                 // Log end once written.
+  std::optional<int64_t> first_timestamp;  // maxTimestamp of the first batch.
+  size_t end_index = 0;                    // Batches of the call done once this is written.
+  // Producer state before this group's batches updated it (nullopt: the
+  // producer was unknown), restored if the write fails and the log lives on.
+  absl::InlinedVector<std::pair<int64_t, std::optional<ProducerEntry>>, 2> producer_undo;
+
+  bool empty() const { return batches.empty(); }
+};
+
+absl::Status Log::AppendBatches(absl::Span<const MutableByteSpan> batches, AppendOrigin origin,
+                                bool validate_records, AppendInfo* infos, size_t* appended) {
+  *appended = 0;
+  // Kafka validates a produce request's batches before appending any.
+  absl::InlinedVector<format::RecordBatchView, 16> views;
+  views.reserve(batches.size());
+  for (MutableByteSpan batch : batches) {
+    RILL_ASSIGN_OR_RETURN(format::RecordBatchView view, format::RecordBatchView::Parse(batch));
+    RILL_RETURN_IF_ERROR(ValidateForAppend(view, origin, validate_records));
+    views.push_back(view);
+  }
   MutexLock lock(&mu_);
   RILL_RETURN_IF_ERROR(CheckWritable());
-  AppendInfo info;
-  info.first_offset = origin == AppendOrigin::kReplication ? view.base_offset()
-                                                           : log_end_offset_.load(std::memory_order_relaxed);
-  if (info.first_offset < log_end_offset_.load(std::memory_order_relaxed)) {
-    return absl::InvalidArgumentError(absl::StrCat("replicated batch at offset ", info.first_offset,
-                                                   " is below the log end offset ",
-                                                   log_end_offset_.load()));
-  }
-  info.last_offset = info.first_offset + view.last_offset_delta();
-  info.record_count = view.record_count();
-  info.bytes = batch.size();
-  info.max_timestamp = view.max_timestamp();
-  if (config_.message_timestamp_type == format::TimestampType::kLogAppendTime &&
-      origin != AppendOrigin::kReplication) {
-    info.log_append_time_ms = clock_->NowMs();
-    info.max_timestamp = info.log_append_time_ms;
-    format::StampLogAppendTime(batch, info.log_append_time_ms);
-  }
-  bool idempotent = view.producer_id() >= 0 && origin == AppendOrigin::kClient && !view.is_control();
-  if (idempotent) {
-    RILL_ASSIGN_OR_RETURN(ProducerStateManager::Verdict verdict, producer_state_.Check(view));
-    if (verdict.duplicate) {
-      // Kafka answers a retried batch with its original offsets.
-      info.duplicate = true;
-      info.last_offset = verdict.original.last_offset;
-      info.first_offset = verdict.original.last_offset - verdict.original.offset_delta;
-      info.max_timestamp = verdict.original.timestamp;
-      return info;
+  absl::Status s = AppendLocked(batches, views, origin, infos, appended);
+  // Even when a later batch failed, the ones appended get the durability
+  // flush.messages promises before they are reported appended.
+  if (*appended > 0 && unflushed_messages_ >= config_.flush_messages) {
+    if (absl::Status flushed = FlushLocked(); !flushed.ok()) {
+      *appended = 0;
+      return flushed;
     }
   }
-  RILL_RETURN_IF_ERROR(
-      MaybeRoll(batch.size(), info.first_offset, info.last_offset, info.max_timestamp));
-  if (origin != AppendOrigin::kReplication) {
-    format::PatchBaseOffset(batch, info.first_offset);
-    format::PatchPartitionLeaderEpoch(batch, leader_epoch_);
+  return s;
+}
+
+absl::Status Log::AppendLocked(absl::Span<const MutableByteSpan> batches,
+                               absl::Span<const format::RecordBatchView> views, AppendOrigin origin,
+                               AppendInfo* infos, size_t* appended) {
+  PendingWrite pending;
+  auto write_pending = [&]() -> absl::Status {
+    if (pending.empty()) return absl::OkStatus();
+    absl::Status s = WritePending(&pending);
+    if (s.ok()) *appended = pending.end_index;
+    pending = PendingWrite();
+    return s;
+  };
+  int64_t next_offset = log_end_offset_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    MutableByteSpan batch = batches[i];
+    const format::RecordBatchView& view = views[i];
+    AppendInfo& info = infos[i];
+    info = AppendInfo();
+    info.first_offset = origin == AppendOrigin::kReplication ? view.base_offset() : next_offset;
+    if (info.first_offset < next_offset) {
+      RILL_RETURN_IF_ERROR(write_pending());
+      return absl::InvalidArgumentError(absl::StrCat("replicated batch at offset ",
+                                                     info.first_offset,
+                                                     " is below the log end offset ", next_offset));
+    }
+    info.last_offset = info.first_offset + view.last_offset_delta();
+    info.record_count = view.record_count();
+    info.bytes = batch.size();
+    info.max_timestamp = view.max_timestamp();
+    if (config_.message_timestamp_type == format::TimestampType::kLogAppendTime &&
+        origin != AppendOrigin::kReplication) {
+      info.log_append_time_ms = clock_->NowMs();
+      info.max_timestamp = info.log_append_time_ms;
+      format::StampLogAppendTime(batch, info.log_append_time_ms);
+    }
+    bool idempotent =
+        view.producer_id() >= 0 && origin == AppendOrigin::kClient && !view.is_control();
+    if (idempotent) {
+      // The state already holds the pending batches (updated tentatively
+      // below), so a batch may follow its producer's previous one here.
+      absl::StatusOr<ProducerStateManager::Verdict> verdict = producer_state_.Check(view);
+      if (!verdict.ok()) {
+        RILL_RETURN_IF_ERROR(write_pending());
+        return verdict.status();
+      }
+      if (verdict->duplicate) {
+        // Kafka answers a retried batch with its original offsets.
+        info.duplicate = true;
+        info.last_offset = verdict->original.last_offset;
+        info.first_offset = verdict->original.last_offset - verdict->original.offset_delta;
+        info.max_timestamp = verdict->original.timestamp;
+        if (pending.empty()) {
+          *appended = i + 1;
+        } else {
+          pending.end_index = i + 1;
+        }
+        continue;
+      }
+    }
+    if (!pending.empty() && RollDue(pending, batch.size(), info.last_offset, info.max_timestamp)) {
+      RILL_RETURN_IF_ERROR(write_pending());
+    }
+    if (pending.empty()) {
+      RILL_RETURN_IF_ERROR(
+          MaybeRoll(batch.size(), info.first_offset, info.last_offset, info.max_timestamp));
+    }
+    if (origin != AppendOrigin::kReplication) {
+      format::PatchBaseOffset(batch, info.first_offset);
+      format::PatchPartitionLeaderEpoch(batch, leader_epoch_);
+    }
+    int32_t epoch = view.partition_leader_epoch();
+    if (epoch >= 0 && epochs_->latest_epoch().value_or(-1) < epoch) {
+      if (absl::Status s = epochs_->Assign(epoch, info.first_offset); !s.ok()) return Fail(s);
+    }
+    if (view.producer_id() >= 0) {
+      int64_t pid = view.producer_id();
+      bool saved = false;
+      for (const auto& undo : pending.producer_undo) saved = saved || undo.first == pid;
+      if (!saved) pending.producer_undo.emplace_back(pid, producer_state_.Find(pid));
+      producer_state_.Update(view, info.first_offset);
+    }
+    if (!pending.first_timestamp) pending.first_timestamp = info.max_timestamp;
+    pending.pieces.push_back(batch);
+    pending.batches.push_back(
+        {batch.size(), info.last_offset, info.max_timestamp, info.last_offset});
+    pending.bytes += batch.size();
+    pending.records += info.record_count;
+    pending.end_offset = info.last_offset + 1;
+    pending.end_index = i + 1;
+    next_offset = info.last_offset + 1;
   }
-  int32_t epoch = view.partition_leader_epoch();
-  if (epoch >= 0 && epochs_->latest_epoch().value_or(-1) < epoch) {
-    if (absl::Status s = epochs_->Assign(epoch, info.first_offset); !s.ok()) return Fail(s);
-  }
-  absl::Status s = writer_segments_.back()->Append(batch, info.last_offset, info.max_timestamp,
-                                                   info.last_offset);
+  return write_pending();
+}
+
+absl::Status Log::WritePending(PendingWrite* pending) {
+  absl::Status s = writer_segments_.back()->AppendBatches(pending->pieces, pending->batches);
   if (!s.ok()) {
     // A full disk leaves nothing written and the log usable; anything else
     // (EIO) means the file can no longer be trusted.
-    return absl::IsResourceExhausted(s) ? s : Fail(s);
+    if (!absl::IsResourceExhausted(s)) return Fail(s);
+    for (auto& [pid, entry] : pending->producer_undo)
+      producer_state_.Restore(pid, std::move(entry));
+    return s;
   }
-  log_end_offset_.store(info.last_offset + 1, std::memory_order_release);
-  if (view.producer_id() >= 0) producer_state_.Update(view, info.first_offset);
-  unflushed_messages_ += info.record_count;
+  log_end_offset_.store(pending->end_offset, std::memory_order_release);
+  unflushed_messages_ += pending->records;
   if (first_unflushed_ms_ < 0) first_unflushed_ms_ = clock_->NowMs();
-  if (unflushed_messages_ >= config_.flush_messages) RILL_RETURN_IF_ERROR(FlushLocked());
-  return info;
+  return absl::OkStatus();
+}
+
+bool Log::RollDue(const PendingWrite& pending, uint64_t batch_bytes, int64_t last_offset,
+                  int64_t max_timestamp) const {
+  // MaybeRoll's test, against the active segment as it will be once the
+  // pending batches are written. The index test is conservative (each
+  // pending batch may add an entry): when in doubt the pending batches are
+  // written first and MaybeRoll decides exactly.
+  const Segment& active = *writer_segments_.back();
+  uint64_t size = active.size() + pending.bytes;
+  std::optional<int64_t> first_ts = active.first_batch_timestamp();
+  if (!first_ts) first_ts = pending.first_timestamp;
+  int pending_count = static_cast<int>(pending.batches.size());
+  const auto& offsets = active.offset_index();
+  const auto& times = active.time_index();
+  return size > static_cast<uint64_t>(config_.segment_bytes) -
+                    std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
+         batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||
+         (first_ts && max_timestamp - *first_ts > config_.segment_ms - active_jitter_ms_) ||
+         offsets.entry_count() + pending_count + 1 >= offsets.max_entries() ||
+         times.entry_count() + pending_count + 2 >= times.max_entries() ||
+         last_offset - active.base_offset() > INT32_MAX ||
+         !active.HasRoomFor(pending.bytes + batch_bytes);
 }
 
 absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t last_offset,

@@ -67,6 +67,21 @@ class ProducerStateManager {
   // keeping the older batches of the others.
   void TruncateTo(int64_t offset);
 
+  // The state of one producer, if any (to restore it after a failed write).
+  std::optional<ProducerEntry> Find(int64_t producer_id) const {
+    auto it = producers_.find(producer_id);
+    if (it == producers_.end()) return std::nullopt;
+    return it->second;
+  }
+  // Puts back what Find returned (nullopt: forgets the producer).
+  void Restore(int64_t producer_id, std::optional<ProducerEntry> entry) {
+    if (entry) {
+      producers_[producer_id] = std::move(*entry);
+    } else {
+      producers_.erase(producer_id);
+    }
+  }
+
   const std::map<int64_t, ProducerEntry>& producers() const { return producers_; }
   bool empty() const { return producers_.empty(); }
   void Clear() { producers_.clear(); }

@@ -214,11 +214,19 @@ absl::Status Segment::EnsureAllocated(uint64_t end) {
 
 absl::Status Segment::Append(ByteSpan batches, int64_t last_offset, int64_t max_timestamp,
                              int64_t offset_of_max_timestamp) {
+  BatchMeta meta{batches.size(), last_offset, max_timestamp, offset_of_max_timestamp};
+  return AppendBatches(absl::MakeConstSpan(&batches, 1), absl::MakeConstSpan(&meta, 1));
+}
+
+absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
+                                    absl::Span<const BatchMeta> batches) {
   if (!active_) {
     return absl::FailedPreconditionError(absl::StrCat(log_path_, " is not the active segment"));
   }
   uint64_t position = size_.load(std::memory_order_relaxed);
-  uint64_t end = position + batches.size();
+  uint64_t bytes = 0;
+  for (ByteSpan piece : pieces) bytes += piece.size();
+  uint64_t end = position + bytes;
   RILL_RETURN_IF_ERROR(EnsureAllocated(end));
   if (write_map_ != nullptr) {
     if (end + kPopulateStepBytes / 2 > populated_ && populated_ < allocated_) {
@@ -227,11 +235,25 @@ absl::Status Segment::Append(ByteSpan batches, int64_t last_offset, int64_t max_
       write_map_->Populate(populated_, step, /*for_write=*/true).IgnoreError();  // A hint.
       populated_ += step;
     }
-    std::memcpy(write_map_->data() + position, batches.data(), batches.size());
-  } else {
-    RILL_RETURN_IF_ERROR(log_file_->WriteAt(position, batches));
+    uint64_t at = position;
+    for (ByteSpan piece : pieces) {
+      std::memcpy(write_map_->data() + at, piece.data(), piece.size());
+      at += piece.size();
+    }
+  } else if (absl::Status s = log_file_->WriteAtV(position, pieces); !s.ok()) {
+    // A prefix may be on the file, perhaps whole batches the caller will
+    // report as failed: a crash before the next append overwrote them would
+    // let recovery bring them back. Cut them off (the file ends at
+    // `position` otherwise, in this mode).
+    if (!options_.preallocate) {
+      if (absl::Status t = log_file_->Truncate(position); !t.ok()) return t;
+    }
+    return s;
   }
-  IndexBatch(position, batches.size(), last_offset, max_timestamp, offset_of_max_timestamp);
+  for (const BatchMeta& b : batches) {
+    IndexBatch(position, b.bytes, b.last_offset, b.max_timestamp, b.offset_of_max_timestamp);
+    position += b.bytes;
+  }
   size_.store(end, std::memory_order_release);
   return absl::OkStatus();
 }

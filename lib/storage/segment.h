@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "lib/base/bytes.h"
 #include "lib/storage/file_system.h"
 #include "lib/storage/offset_index.h"
@@ -123,6 +124,22 @@ class Segment {
   // when the disk is full (nothing is written then).
   absl::Status Append(ByteSpan batches, int64_t last_offset, int64_t max_timestamp,
                       int64_t offset_of_max_timestamp);
+
+  // What the indexes need to know of one appended batch.
+  struct BatchMeta {
+    uint64_t bytes = 0;
+    int64_t last_offset = -1;
+    int64_t max_timestamp = -1;
+    int64_t offset_of_max_timestamp = -1;
+  };
+  // Appends `batches`, whose bytes are `pieces` back to back (the pieces
+  // need not be one per batch), with one gathered write. Nothing is
+  // published or indexed unless all of it was written; with pwrite and
+  // without preallocation a failed write is cut off the file again, so no
+  // whole batch that was never acknowledged survives past size() into a
+  // later recovery. ResourceExhausted when the disk is full.
+  absl::Status AppendBatches(absl::Span<const ByteSpan> pieces,
+                             absl::Span<const BatchMeta> batches);
 
   // fdatasync of the log and both indexes.
   absl::Status Flush();

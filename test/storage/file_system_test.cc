@@ -169,6 +169,29 @@ TEST_CASE("writes through a writable mapping show in ReadAt and in other mapping
   }
 }
 
+TEST_CASE("WriteAtV writes its pieces back to back, however many there are", "[storage][fs]") {
+  bool in_memory = GENERATE(false, true);
+  INFO((in_memory ? "in-memory" : "posix"));
+  FsFixture f(in_memory);
+  auto file = f.fs->Open(f.Path("f"), Mode::kCreate);
+  REQUIRE_OK(file);
+  // More pieces than one pwritev takes at a time, some of them empty.
+  std::vector<std::string> pieces;
+  std::string expected;
+  for (int i = 0; i < 200; ++i) {
+    pieces.push_back(i % 7 == 3 ? std::string() : std::string(1 + i * 37 % 5000, 'a' + i % 26));
+    expected += pieces.back();
+  }
+  std::vector<ByteSpan> spans;
+  for (const std::string& p : pieces) spans.push_back(AsBytes(p));
+  REQUIRE_OK((*file)->WriteAtV(10, spans));
+  auto size = (*file)->Size();
+  REQUIRE_OK(size);
+  CHECK(*size == 10 + expected.size());
+  CHECK(Read(**file, 10, expected.size()) == expected);
+  REQUIRE_OK((*file)->WriteAtV(0, {}));  // Nothing to write: fine.
+}
+
 TEST_CASE("ListDir names files and subdirectories, Exists and IsDirectory tell them apart",
           "[storage][fs]") {
   bool in_memory = GENERATE(false, true);

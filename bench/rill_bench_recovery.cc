@@ -22,9 +22,8 @@
 // too and blur "unflushed MiB" (and a rolled segment is flushed by the
 // broker, so unflushed data never spans many segments).
 //
-// recovered_bytes and truncated_bytes are the storage layer's
-// LogLoadReport of the dirty open. No public API exposes it, so this file
-// reads it through broker::BrokerImpl (an internal header). After every
+// recovered_bytes and truncated_bytes are Broker::recovery_report() of the
+// dirty open (the storage layer's load reports, summed). After every
 // open the bench reads the whole log back and checks each record; a
 // recovery that lost or changed any fails. The page cache is warm in all
 // three states (the `note` field says so).
@@ -42,7 +41,6 @@
 #include "bench/baselines.h"
 #include "bench/bench_util.h"
 #include "bench/rill_bench.h"
-#include "lib/broker/broker_impl.h"
 #include "rill/rill.h"
 
 namespace rill::bench {
@@ -137,23 +135,11 @@ void VerifyAndClose(const Config& c, Opened& o, const Checksum& expected, const 
   Check(o.broker->Close(), "broker close");
 }
 
-// The storage layer's load report summed over the broker's logs.
-storage::LogLoadReport LoadReport(Broker* broker) {
-  storage::LogLoadReport sum;
-  auto* impl = static_cast<broker::BrokerImpl*>(broker);
-  for (const auto& [tp, r] : impl->log_manager()->load_reports()) {
-    sum.recovered_bytes += r.recovered_bytes;
-    sum.truncated_bytes += r.truncated_bytes;
-    sum.recovered_segments += r.recovered_segments;
-  }
-  return sum;
-}
-
 // One repetition. run.open_s is the clean open, run.seconds the dirty one.
 struct RecoveryRun {
   Run run;
   double synced_s = 0;            // dirty_open_synced_s.
-  storage::LogLoadReport report;  // Of the dirty open.
+  RecoveryReport report;          // Of the dirty open.
 };
 
 // The three states of the same records.
@@ -172,7 +158,7 @@ RecoveryRun RecoveryRep(const Config& c, const Checksum& expected) {
     WriteInChild(c, d.path(), Stop::kKilled);
     Opened o = OpenAndPoll(d.path());
     run.seconds = o.seconds;
-    out.report = LoadReport(o.broker.get());
+    out.report = o.broker->recovery_report();
     run.extra["log_mb"] = o.broker->topic("bench")->partition(0)->size_bytes() / 1048576.0;
     VerifyAndClose(c, o, expected, "dirty");
     run.disk_mb = DiskMiB(d.path());

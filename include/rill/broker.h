@@ -125,6 +125,24 @@ struct CompactionResult {
   int64_t first_dirty_offset = 0;
 };
 
+// What Broker::Open found in the data directory and what it repaired,
+// summed over the partitions: what Kafka's broker logs at startup
+// ("Recovering unflushed segment ...", "Truncating ... to offset ...").
+struct RecoveryReport {
+  // The previous run closed cleanly: nothing was rescanned.
+  bool clean_shutdown = true;
+  int32_t partitions = 0;          // Partition logs loaded.
+  int32_t segments = 0;            // Their segments.
+  int32_t recovered_segments = 0;  // Rescanned after an unclean stop.
+  uint64_t recovered_bytes = 0;    // Valid batches rescanned (and kept).
+  uint64_t truncated_bytes = 0;    // Torn, corrupt or zero-filled tail cut off.
+  int32_t deleted_segments = 0;    // Segments past a truncation point.
+  int32_t completed_swaps = 0;     // Interrupted compaction swaps finished.
+  // One line per partition that lost bytes or met corruption:
+  // "<topic>-<partition>: <bytes> bytes cut from offset <o>: <first problem>".
+  std::vector<std::string> truncations;
+};
+
 // A topic: a name, options and partitions 0..partition_count()-1.
 class Topic {
  public:
@@ -202,6 +220,8 @@ class Broker {
 
   virtual Clock* clock() const = 0;
   virtual const BrokerOptions& options() const = 0;
+  // What Open recovered (empty for OpenInMemory). Fixed once Open returns.
+  virtual const RecoveryReport& recovery_report() const = 0;
 };
 
 }  // namespace rill

@@ -82,6 +82,31 @@ absl::StatusOr<std::unique_ptr<BrokerImpl>> BrokerImpl::OpenOn(
   return broker;
 }
 
+namespace {
+
+RecoveryReport SumLoadReports(const storage::LogManager& logs) {
+  RecoveryReport r;
+  // A directory with no logs yet had nothing to recover.
+  r.clean_shutdown = logs.opened_after_clean_shutdown() || logs.load_reports().empty();
+  for (const auto& [tp, log] : logs.load_reports()) {
+    ++r.partitions;
+    r.segments += log.segments;
+    r.recovered_segments += log.recovered_segments;
+    r.recovered_bytes += log.recovered_bytes;
+    r.truncated_bytes += log.truncated_bytes;
+    r.deleted_segments += log.deleted_segments;
+    r.completed_swaps += log.completed_swaps;
+    if (log.truncated_bytes > 0 || !log.corruption.empty()) {
+      r.truncations.push_back(absl::StrCat(tp.first, "-", tp.second, ": ", log.truncated_bytes,
+                                           " bytes cut from offset ", log.truncated_from_offset,
+                                           log.corruption.empty() ? "" : ": ", log.corruption));
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 BrokerImpl::~BrokerImpl() {
   absl::Status s = Close();
   (void)s;  // Close() before destruction to see it.
@@ -101,6 +126,7 @@ absl::Status BrokerImpl::Load() {
     return ToLogConfig(it != by_name.end() ? it->second.options : options_.default_topic);
   };
   RILL_ASSIGN_OR_RETURN(logs_, storage::LogManager::Open(lm));
+  recovery_report_ = SumLoadReports(*logs_);
   if (!options_.read_only) {
     storage::CleanerOptions co;
     co.fs = fs_;

@@ -50,6 +50,7 @@ class BrokerImpl final : public Broker {
   absl::Status Close() override;
   Clock* clock() const override { return clock_; }
   const BrokerOptions& options() const override { return options_; }
+  const RecoveryReport& recovery_report() const override { return recovery_report_; }
 
   TopicImpl* topic_impl(const std::string& name) const;
   // The topic with shared ownership, for clients that keep it across calls
@@ -96,6 +97,7 @@ class BrokerImpl final : public Broker {
   const BrokerOptions options_;
   Clock* const clock_;
   std::unique_ptr<storage::LogManager> logs_;
+  RecoveryReport recovery_report_;  // Set by Load(), then fixed.
   TopicStore store_;
 
   mutable Mutex mu_;

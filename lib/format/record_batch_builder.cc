@@ -17,7 +17,7 @@ int64_t WrappingSub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
-uint8_t* WriteNullable(uint8_t* p, NullableBytes b) {
+uint8_t* WriteNullable(uint8_t* p, const NullableBytes& b) {
   if (!b) return WriteVarint(p, -1);
   p = WriteVarint(p, static_cast<int32_t>(b->size()));
   if (!b->empty()) std::memcpy(p, b->data(), b->size());
@@ -26,7 +26,7 @@ uint8_t* WriteNullable(uint8_t* p, NullableBytes b) {
 
 bool FitsInt32(size_t n) { return n <= static_cast<size_t>(INT32_MAX); }
 
-absl::Status CheckSizes(NullableBytes key, NullableBytes value,
+absl::Status CheckSizes(const NullableBytes& key, const NullableBytes& value,
                         absl::Span<const Header> headers) {
   bool ok = (!key || FitsInt32(key->size())) && (!value || FitsInt32(value->size())) &&
             FitsInt32(headers.size());
@@ -62,8 +62,8 @@ int64_t RecordBatchBuilder::base_timestamp() const {
   return first_timestamp_;
 }
 
-absl::Status RecordBatchBuilder::Append(int64_t timestamp_ms, NullableBytes key,
-                                        NullableBytes value,
+absl::Status RecordBatchBuilder::Append(int64_t timestamp_ms, const NullableBytes& key,
+                                        const NullableBytes& value,
                                         absl::Span<const Header> headers) {
   if (last_offset_delta_ == INT32_MAX) {
     return absl::InvalidArgumentError("record batch already holds 2^31 offsets");
@@ -71,9 +71,9 @@ absl::Status RecordBatchBuilder::Append(int64_t timestamp_ms, NullableBytes key,
   return AppendWithOffsetDelta(last_offset_delta_ + 1, timestamp_ms, key, value, headers);
 }
 
-absl::Status RecordBatchBuilder::AppendWithOffsetDelta(int32_t offset_delta,
-                                                       int64_t timestamp_ms,
-                                                       NullableBytes key, NullableBytes value,
+absl::Status RecordBatchBuilder::AppendWithOffsetDelta(int32_t offset_delta, int64_t timestamp_ms,
+                                                       const NullableBytes& key,
+                                                       const NullableBytes& value,
                                                        absl::Span<const Header> headers) {
   if (offset_delta <= last_offset_delta_) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -60,13 +60,13 @@ class RecordBatchBuilder {
   void Reset(const BatchOptions& options);
 
   // Appends a record at the next offset delta (0, 1, 2, ...).
-  absl::Status Append(int64_t timestamp_ms, NullableBytes key, NullableBytes value,
+  absl::Status Append(int64_t timestamp_ms, const NullableBytes& key, const NullableBytes& value,
                       absl::Span<const Header> headers = {});
 
   // Appends a record at an explicit offset delta, which must be larger than
   // the previous record's (the cleaner keeps the gaps compaction leaves).
   absl::Status AppendWithOffsetDelta(int32_t offset_delta, int64_t timestamp_ms,
-                                     NullableBytes key, NullableBytes value,
+                                     const NullableBytes& key, const NullableBytes& value,
                                      absl::Span<const Header> headers = {});
 
   // Sets the base sequence before Build() (an idempotent producer numbers a
@@ -92,14 +92,16 @@ class RecordBatchBuilder {
 
   // Bytes Append() would add for such a record (exact). Inline: the
   // producer calls it for every record it sends.
-  static size_t EncodedRecordBytes(int32_t offset_delta, int64_t timestamp_delta, NullableBytes key,
-                                   NullableBytes value, absl::Span<const Header> headers) {
+  static size_t EncodedRecordBytes(int32_t offset_delta, int64_t timestamp_delta,
+                                   const NullableBytes& key, const NullableBytes& value,
+                                   absl::Span<const Header> headers) {
     size_t body = RecordBodyBytes(offset_delta, timestamp_delta, key, value, headers);
     return VarintSize(static_cast<int32_t>(body)) + body;
   }
   // The record without its leading length varint, in bytes.
-  static size_t RecordBodyBytes(int32_t offset_delta, int64_t timestamp_delta, NullableBytes key,
-                                NullableBytes value, absl::Span<const Header> headers) {
+  static size_t RecordBodyBytes(int32_t offset_delta, int64_t timestamp_delta,
+                                const NullableBytes& key, const NullableBytes& value,
+                                absl::Span<const Header> headers) {
     size_t n = 1 + VarlongSize(timestamp_delta) + VarintSize(offset_delta);
     n += NullableBytesSize(key) + NullableBytesSize(value);
     n += VarintSize(static_cast<int32_t>(headers.size()));
@@ -118,7 +120,7 @@ class RecordBatchBuilder {
  private:
   // A nullable byte string on the wire: its length varint (-1 for null)
   // and its bytes.
-  static size_t NullableBytesSize(NullableBytes b) {
+  static size_t NullableBytesSize(const NullableBytes& b) {
     return b ? VarintSize(static_cast<int32_t>(b->size())) + b->size() : 1;
   }
   void WriteHeader(uint8_t* header, size_t total_bytes, CompressionType codec) const;

@@ -111,7 +111,7 @@ absl::Status Log::ValidateForAppend(const format::RecordBatchView& batch, Append
         "record batch of ", batch.size_bytes(), " bytes is larger than max.message.bytes (",
         max_bytes, ") of ", dir_));
   }
-  RILL_RETURN_IF_ERROR(batch.VerifyCrc());
+  if (validate_records) RILL_RETURN_IF_ERROR(batch.VerifyCrc());
   if (origin == AppendOrigin::kReplication) return absl::OkStatus();
   // LogValidator's checks on a client's batch.
   if (batch.record_count() <= 0 ||

@@ -105,11 +105,15 @@ class Log {
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
 
-  // Appends one batch: validates it (header, CRC, size against
-  // max.message.bytes, record count, and with `validate_records` every
-  // record), assigns its offsets by patching base offset and leader epoch
-  // in place, stamps LogAppendTime if configured, rolls when needed, writes
-  // it and publishes it. Flushes when flush.messages says so.
+  // Appends one batch: validates it (header, size against
+  // max.message.bytes, record count, and with `validate_records` its CRC
+  // and every record), assigns its offsets by patching base offset and
+  // leader epoch in place, stamps LogAppendTime if configured, rolls when
+  // needed, writes it and publishes it. Flushes when flush.messages says so.
+  // `validate_records` = false is for batches this process has just built
+  // (the producer): Kafka's broker checks them because they crossed a
+  // network; here they never left the address space they were checksummed
+  // in, and checking again cost ~3 % of an append.
   absl::StatusOr<AppendInfo> Append(MutableByteSpan batch, AppendOrigin origin = AppendOrigin::kClient,
                                     bool validate_records = true);
 

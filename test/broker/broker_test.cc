@@ -47,6 +47,50 @@ void AppendOne(Broker* broker, const std::string& topic, int32_t partition, absl
       *bytes, storage::AppendOrigin::kClient, true));
 }
 
+TEST_CASE("recovery_report says what opening the directory recovered", "[broker][recovery]") {
+  TempDir dir;
+  std::string live = dir.Join("live"), copy = dir.Join("copy");
+  auto broker = Broker::Open(live, Manual());
+  REQUIRE_OK(broker);
+  // A new directory had nothing to recover.
+  CHECK((*broker)->recovery_report().clean_shutdown);
+  CHECK((*broker)->recovery_report().partitions == 0);
+  REQUIRE_OK((*broker)->CreateTopic("t", {.partitions = 2}));
+  for (int i = 0; i < 50; ++i) AppendOne(broker->get(), "t", 0, "value");
+  // A copy taken while the broker runs is what a killed process leaves:
+  // no clean-shutdown marker. Then a torn write at the tail of t-0.
+  std::filesystem::copy(live, copy, std::filesystem::copy_options::recursive);
+  {
+    std::ofstream log(copy + "/t-0/00000000000000000000.log", std::ios::binary | std::ios::app);
+    log << std::string(100, '\x7f');
+  }
+  REQUIRE_OK((*broker)->Close());
+
+  auto recovered = Broker::Open(copy, Manual());
+  REQUIRE_OK(recovered);
+  const RecoveryReport& r = (*recovered)->recovery_report();
+  CHECK_FALSE(r.clean_shutdown);
+  CHECK(r.partitions == 2);
+  CHECK(r.segments == 2);
+  CHECK(r.recovered_segments == 2);
+  CHECK(r.recovered_bytes > 0);
+  CHECK(r.truncated_bytes == 100);
+  REQUIRE(r.truncations.size() == 1);
+  CHECK(absl::StartsWith(r.truncations[0], "t-0: 100 bytes cut from offset 50"));
+  CHECK((*recovered)->topic("t")->partition(0)->log_end_offset() == 50);
+  REQUIRE_OK((*recovered)->Close());
+
+  auto clean = Broker::Open(copy, Manual());
+  REQUIRE_OK(clean);
+  CHECK(clean.value()->recovery_report().clean_shutdown);
+  CHECK(clean.value()->recovery_report().recovered_segments == 0);
+  CHECK(clean.value()->recovery_report().truncations.empty());
+
+  auto memory = Broker::OpenInMemory(Manual());
+  REQUIRE_OK(memory);
+  CHECK((*memory)->recovery_report().clean_shutdown);
+}
+
 TEST_CASE("topics are created, described, listed and deleted", "[broker]") {
   ManualClock clock;
   auto broker = Broker::OpenInMemory(Deterministic(&clock));

@@ -118,7 +118,9 @@ namespace {
 Run RillAppend(const Config& c, const std::string& dir, bool durable) {
   Run run;
   auto t0 = Clock::now();
-  auto broker = Broker::Open(dir, BrokerOptions{});
+  BrokerOptions broker_options;
+  broker_options.background_threads = c.background_threads;
+  auto broker = Broker::Open(dir, broker_options);
   Check(broker.status(), "open");
   TopicOptions topic;
   topic.partitions = c.partitions;

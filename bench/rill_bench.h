@@ -33,7 +33,7 @@ struct Config : RecordSet {
   int32_t segment_bytes = 16 << 20;    // segment.bytes of the compaction workload's topic.
   double rate = 100'000;               // --rate: records/s the tail producer sends.
   std::vector<std::string> waits = {"spin", "block"};  // --wait: how the tail consumer polls.
-  bool background_threads = true;  // --no-background-threads: tail's broker without them.
+  bool background_threads = true;  // --no-background-threads: append and tail brokers without them.
   std::vector<int> unflushed_mb;   // --unflushed-mb (recovery); empty = 64, 256 with --full.
 };
 

@@ -60,7 +60,8 @@ struct ProducerRecord {
   // Null is a tombstone on a compacted topic.
   std::optional<absl::string_view> value;
   absl::Span<const Header> headers;
-  // Milliseconds since the epoch; nullopt = the producer's clock now.
+  // Milliseconds since the epoch, >= 0 (Send fails a negative one with
+  // InvalidArgument, as Kafka does); nullopt = the producer's clock now.
   std::optional<int64_t> timestamp;
 };
 

@@ -16,15 +16,49 @@ namespace {
 constexpr int64_t kWindowNs = 1'000'000;        // Re-read the clock this often.
 constexpr int64_t kCalibrationNs = 20'000'000;  // Calibrate over at least this.
 
-int64_t RealtimeNs() {
+int64_t ReadNs(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(clock, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
+
+int64_t RealtimeNs() { return ReadNs(CLOCK_REALTIME); }
 
 #if defined(__x86_64__)
 
 uint64_t Ticks() { return __rdtsc(); }
+
+// A clock read bracketed by two TSC reads. `ticks` is the later one: the
+// clock was read no later than it, so time extrapolated from this pair
+// never runs ahead of the clock (it lags by at most the bracket). A thread
+// preempted inside the bracket gets a wide one, which callers reject.
+struct Sample {
+  uint64_t ticks = 0;
+  uint64_t bracket = 0;
+  int64_t ns = 0;
+};
+
+Sample Bracketed(clockid_t clock) {
+  Sample s;
+  uint64_t before = Ticks();
+  s.ns = ReadNs(clock);
+  s.ticks = Ticks();
+  s.bracket = s.ticks - before;
+  return s;
+}
+
+// A bracket wider than this (about 10 µs at 1-4 GHz) means the thread was
+// interrupted between the reads: the sample is not trusted.
+constexpr uint64_t kMaxBracketTicks = 20'000;
+
+Sample TightSample(clockid_t clock) {
+  Sample best = Bracketed(clock);
+  for (int i = 0; i < 4 && best.bracket > kMaxBracketTicks / 8; ++i) {
+    Sample s = Bracketed(clock);
+    if (s.bracket < best.bracket) best = s;
+  }
+  return best;
+}
 
 // Whether the kernel keeps time with the TSC: then it is invariant and the
 // same on every CPU (the kernel demotes it otherwise).
@@ -37,10 +71,15 @@ bool KernelUsesTsc() {
   return tsc;
 }
 
+// The TSC rate, measured against CLOCK_MONOTONIC (the wall clock's pace,
+// NTP's slewing included, but never stepped) with tight brackets at both
+// ends, at least kCalibrationNs apart. Extrapolation uses it less 500 ppm,
+// the most NTP may slew the clock by later: an extrapolated time lags the
+// clock by at most ~1 µs at the end of a window and never runs ahead.
+constexpr double kSlewMargin = 1 - 500e-6;
 struct Calibration {
-  bool usable = false;
-  uint64_t first_ticks = 0;
-  int64_t first_ns = 0;
+  std::atomic<bool> usable{false};
+  Sample first;
   // Nanoseconds per tick; 0 until calibrated (or never, when unusable).
   std::atomic<double> ns_per_tick{0};
 };
@@ -48,12 +87,33 @@ struct Calibration {
 Calibration& TheCalibration() {
   static Calibration* c = [] {
     auto* c = new Calibration();
-    c->usable = KernelUsesTsc();
-    c->first_ticks = Ticks();
-    c->first_ns = RealtimeNs();
+    c->first = TightSample(CLOCK_MONOTONIC);
+    c->usable.store(KernelUsesTsc() && c->first.bracket <= kMaxBracketTicks);
     return c;
   }();
   return *c;
+}
+
+double CalibratedRate(uint64_t now_ticks) {
+  Calibration& c = TheCalibration();
+  double rate = c.ns_per_tick.load(std::memory_order_relaxed);
+  if (rate != 0 || !c.usable.load(std::memory_order_relaxed) || now_ticks <= c.first.ticks)
+    return rate;
+  // One plain read until the calibration interval has passed (the first
+  // 20 ms of the process), then the bracketed sample.
+  if (ReadNs(CLOCK_MONOTONIC) - c.first.ns < kCalibrationNs) return 0;
+  Sample last = TightSample(CLOCK_MONOTONIC);
+  if (last.bracket > kMaxBracketTicks || last.ns - c.first.ns < kCalibrationNs) return 0;
+  rate =
+      static_cast<double>(last.ns - c.first.ns) / static_cast<double>(last.ticks - c.first.ticks);
+  // 0.1-10 GHz: anything else is not a TSC this code understands.
+  if (rate < 0.1 || rate > 10) {
+    c.usable.store(false, std::memory_order_relaxed);
+    return 0;
+  }
+  rate *= kSlewMargin;
+  c.ns_per_tick.store(rate, std::memory_order_relaxed);  // Any thread's estimate will do.
+  return rate;
 }
 
 // The last clock_gettime of this thread, and the ticks it was taken at.
@@ -66,18 +126,18 @@ struct Anchor {
 thread_local Anchor anchor;
 
 int64_t Reanchor(uint64_t ticks) {
-  int64_t ns = RealtimeNs();
-  Calibration& c = TheCalibration();
-  double rate = c.ns_per_tick.load(std::memory_order_relaxed);
-  if (rate == 0 && c.usable && ns - c.first_ns >= kCalibrationNs && ticks > c.first_ticks) {
-    rate = static_cast<double>(ns - c.first_ns) / static_cast<double>(ticks - c.first_ticks);
-    c.ns_per_tick.store(rate, std::memory_order_relaxed);  // Any thread's estimate will do.
+  double rate = CalibratedRate(ticks);
+  if (rate == 0) {
+    anchor.window_ticks = 0;
+    return RealtimeNs() / 1'000'000;
   }
-  anchor.ticks = ticks;
-  anchor.ns = ns;
+  Sample s = Bracketed(CLOCK_REALTIME);
+  anchor.ticks = s.ticks;
+  anchor.ns = s.ns;
   anchor.ns_per_tick = rate;
-  anchor.window_ticks = rate > 0 ? static_cast<uint64_t>(kWindowNs / rate) : 0;
-  return ns / 1'000'000;
+  // An interrupted read is used once and not extrapolated from.
+  anchor.window_ticks = s.bracket <= kMaxBracketTicks ? static_cast<uint64_t>(kWindowNs / rate) : 0;
+  return s.ns / 1'000'000;
 }
 
 }  // namespace

@@ -9,11 +9,19 @@
 // sixth of a whole Producer::Send. When the kernel itself keeps time with
 // the TSC (clocksource "tsc": invariant and synchronised across CPUs), each
 // thread reads clock_gettime once per millisecond and extrapolates in
-// between with the TSC (~9 ns), at a rate calibrated against clock_gettime
-// over the process's first 20 ms. The error stays far below a millisecond:
-// NTP slews the wall clock by at most 500 ppm, i.e. 0.5 µs per window, and
-// a step of the clock shows within a millisecond. Everywhere else (another
-// clocksource, another architecture, the first 20 ms) it is clock_gettime.
+// between with the TSC (~9 ns).
+//
+// The TSC rate is calibrated against CLOCK_MONOTONIC (slewed like the wall
+// clock, never stepped) over the process's first 20 ms, so a step of the
+// wall clock during calibration does not skew it, and extrapolation runs
+// 500 ppm (NTP's largest slew) slow. Every clock read is bracketed by two
+// TSC reads and anchored at the later one. So an extrapolated time lags the
+// clock by at most the bracket plus ~1 µs and never runs ahead of it, and a
+// thread's times do not step back when it re-anchors; a read whose bracket
+// shows an interruption is not extrapolated from. A step of the wall clock
+// shows at the next window, within a millisecond.
+// Everywhere else (another clocksource, another architecture, the first
+// 20 ms, a rate outside 0.1-10 GHz) it is clock_gettime.
 //
 // Thread safe; lock-free (a thread-local anchor and a calibrated rate).
 

@@ -168,6 +168,7 @@ absl::StatusOr<Producer::Impl::PartitionQueue*> Producer::Impl::QueueFor(TopicEn
   q->topic = entry->name;
   q->partition = partition;
   q->target = target;
+  q->topic_impl = entry->topic.get();
   // Tables are copied, not changed in place: a concurrent reader keeps the
   // old one, which stays allocated until the producer goes.
   auto grown = std::make_unique<std::vector<PartitionQueue*>>();
@@ -246,6 +247,12 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
   if (!config_status_.ok()) return Fail(callback, config_status_);
   if (closed_.load(std::memory_order_relaxed)) {
     return Fail(callback, absl::FailedPreconditionError("Cannot send after the producer is closed."));
+  }
+  if (record.timestamp && *record.timestamp < 0) {
+    // Kafka's ProducerRecord refuses these too (-1 means "no timestamp").
+    return Fail(callback, absl::InvalidArgumentError(
+                              absl::StrCat("Invalid timestamp: ", *record.timestamp,
+                                           ". Timestamp should always be non-negative or null.")));
   }
   absl::StatusOr<TopicEntry*> entry = TopicFor(record.topic);
   if (!entry.ok()) return Fail(callback, entry.status());
@@ -368,10 +375,19 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     }
     if (q->closed.empty()) break;
     int64_t bytes = 0;
+    // A batch that may be over the topic's max.message.bytes (one record
+    // larger than the limit, or the limit lowered since) goes to the log
+    // alone: the log fails a whole call for one invalid batch, as Kafka
+    // fails a produce request, and its neighbours must not fail with it.
+    const int64_t message_limit = q->topic_impl->max_message_bytes();
+    auto may_be_too_large = [&](const Batch& batch) {
+      return static_cast<int64_t>(batch.builder.uncompressed_bytes()) > message_limit;
+    };
     while (!q->closed.empty() && taken.size() < kMaxBatchesPerAppend &&
            (taken.empty() ||
-            bytes + static_cast<int64_t>(q->closed.front()->builder.uncompressed_bytes()) <=
-                options_.max_request_size)) {
+            (bytes + static_cast<int64_t>(q->closed.front()->builder.uncompressed_bytes()) <=
+                 options_.max_request_size &&
+             !may_be_too_large(*q->closed.front()) && !may_be_too_large(*taken.front())))) {
       std::unique_ptr<Batch> batch = std::move(q->closed.front());
       q->closed.pop_front();
       bytes += static_cast<int64_t>(batch->builder.uncompressed_bytes());
@@ -388,11 +404,13 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     // Compression and CRC here, off the queue lock. A batch that cannot be
     // built fails with the ones after it (their sequences would follow a
     // gap).
-    absl::Status status = absl::InternalError("batch was not appended");  // Replaced below.
+    // Each batch not appended fails with its own cause: the append's error
+    // for the batches built, the build error for the rest.
+    absl::Status build_status, append_status;
     for (auto& batch : taken) {
       absl::StatusOr<MutableByteSpan> b = batch->builder.Build();
       if (!b.ok()) {
-        status = b.status();
+        build_status = b.status();
         break;
       }
       built.push_back(*b);
@@ -400,10 +418,11 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     infos.resize(taken.size());
     size_t appended = 0;
     if (!built.empty()) {
-      absl::Status s =
-          q->target->AppendBatches(built, storage::AppendOrigin::kClient,
-                                   /*validate_records=*/false, infos.data(), &appended);
-      if (!s.ok()) status = s;
+      append_status = q->target->AppendBatches(built, storage::AppendOrigin::kClient,
+                                               /*validate_records=*/false, infos.data(), &appended);
+      if (append_status.ok() && appended < built.size()) {
+        append_status = absl::InternalError("batch was not appended");  // Not expected.
+      }
     }
     for (size_t i = 0; i < taken.size(); ++i) {
       Batch* batch = taken[i].get();
@@ -414,7 +433,7 @@ void Producer::Impl::Drain(PartitionQueue* q) {
         batches_sent_.fetch_add(1, std::memory_order_relaxed);
         Complete(*q, batch, infos[i]);
       } else {
-        Complete(*q, batch, status);
+        Complete(*q, batch, i < built.size() ? append_status : build_status);
       }
       ReleaseMemory(batch->reserved_bytes);
       batch->records.clear();

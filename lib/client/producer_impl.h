@@ -82,6 +82,7 @@ class Producer::Impl {
     // Valid while the TopicEntry that made this queue holds its topic,
     // i.e. as long as the producer.
     broker::PartitionImpl* target = nullptr;
+    const broker::TopicImpl* topic_impl = nullptr;  // Lives as long as `target`.
     AdaptiveMutex mu;
     std::unique_ptr<Batch> open;                // Guarded by mu.
     std::deque<std::unique_ptr<Batch>> closed;  // Guarded by mu.

@@ -15,6 +15,17 @@
 #include "lib/storage/log_file_names.h"
 
 namespace rill::storage {
+namespace {
+
+// later - earlier, saturated: timestamps come from clients (any int64_t,
+// -1 for none), and segment.ms compares their span.
+int64_t TimestampSpan(int64_t earlier, int64_t later) {
+  int64_t span;
+  if (__builtin_sub_overflow(later, earlier, &span)) return later > earlier ? INT64_MAX : INT64_MIN;
+  return span;
+}
+
+}  // namespace
 
 Log::Log(const LogOpenParams& params)
     : fs_(params.fs),
@@ -323,7 +334,8 @@ bool Log::RollDue(const PendingWrite& pending, uint64_t batch_bytes, int64_t las
   return size > static_cast<uint64_t>(config_.segment_bytes) -
                     std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
          batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||
-         (first_ts && max_timestamp - *first_ts > config_.segment_ms - active_jitter_ms_) ||
+         (first_ts &&
+          TimestampSpan(*first_ts, max_timestamp) > config_.segment_ms - active_jitter_ms_) ||
          offsets.entry_count() + pending_count + 1 >= offsets.max_entries() ||
          times.entry_count() + pending_count + 2 >= times.max_entries() ||
          last_offset - active.base_offset() > INT32_MAX ||
@@ -341,8 +353,8 @@ absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t 
   if (size == 0) return absl::OkStatus();
   int64_t now = clock_->NowMs();
   int64_t waited = active.first_batch_timestamp()
-                       ? max_timestamp - *active.first_batch_timestamp()
-                       : now - active.created_ms();
+                       ? TimestampSpan(*active.first_batch_timestamp(), max_timestamp)
+                       : TimestampSpan(active.created_ms(), now);
   bool roll =
       size > static_cast<uint64_t>(config_.segment_bytes) - std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
       batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||

@@ -246,7 +246,12 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
     // let recovery bring them back. Cut them off (the file ends at
     // `position` otherwise, in this mode).
     if (!options_.preallocate) {
-      if (absl::Status t = log_file_->Truncate(position); !t.ok()) return t;
+      if (absl::Status t = log_file_->Truncate(position); !t.ok()) {
+        // The file may now hold part of a write that failed: the caller
+        // must treat it as broken (an EIO-like error, whatever `s` was).
+        return absl::Status(
+            t.code(), absl::StrCat(s.message(), "; then cutting it back failed: ", t.message()));
+      }
     }
     return s;
   }

@@ -272,6 +272,51 @@ TEST_CASE("oversized records fail naming the size and the limit", "[client][prod
   REQUIRE_OK(producer.Send({.topic = "t", .value = "small"}).get());
 }
 
+TEST_CASE("a negative timestamp is refused as Kafka's ProducerRecord does", "[client][producer]") {
+  BrokerCase c = OpenBroker(true);
+  REQUIRE_OK(c.broker->CreateTopic("t"));
+  Producer producer(c.broker.get(), {});
+  auto refused = producer.Send({.topic = "t", .value = "v", .timestamp = -5}).get();
+  CHECK(absl::IsInvalidArgument(refused.status()));
+  CHECK(absl::StrContains(refused.status().message(), "Invalid timestamp: -5"));
+  // The largest timestamp is fine, and a segment.ms check against it does not overflow.
+  REQUIRE_OK(producer.Send({.topic = "t", .value = "v", .timestamp = 0}).get());
+  REQUIRE_OK(producer.Send({.topic = "t", .value = "v", .timestamp = INT64_MAX}).get());
+}
+
+TEST_CASE("an oversized record fails alone, not the batches drained with it",
+          "[client][producer]") {
+  // A long linger keeps every batch queued until Flush drains them in one
+  // round; the oversized record is a batch of its own between two others.
+  ManualClock clock;
+  auto broker = Broker::OpenInMemory(ManualBrokerOptions(&clock));
+  REQUIRE_OK(broker);
+  REQUIRE_OK((*broker)->CreateTopic("t", {.max_message_bytes = 2000}));
+  for (Compression codec : {Compression::kNone, Compression::kLz4}) {
+    INFO("compression " << static_cast<int>(codec));
+    Producer producer(
+        broker->get(),
+        {.linger_ms = 1'000'000, .max_request_size = 10'000, .compression_type = codec});
+    std::string medium(5'000, 'x');  // lz4 squeezes it under the limit.
+    auto before = producer.Send({.topic = "t", .value = "before"});
+    auto oversized = producer.Send({.topic = "t", .value = medium});
+    auto after = producer.Send({.topic = "t", .value = "after"});
+    producer.Flush();
+    absl::StatusOr<RecordMetadata> b = before.get(), o = oversized.get(), a = after.get();
+    REQUIRE_OK(b);
+    REQUIRE_OK(a);
+    if (codec == Compression::kNone) {
+      CHECK(absl::IsInvalidArgument(o.status()));
+      CHECK(absl::StrContains(o.status().message(), "max.message.bytes (2000)"));
+      CHECK(a->offset == b->offset + 1);
+    } else {
+      REQUIRE_OK(o);
+      CHECK(o->offset == b->offset + 1);
+      CHECK(a->offset == b->offset + 2);
+    }
+  }
+}
+
 TEST_CASE("a full buffer blocks Send and then fails after max.block.ms", "[client][producer]") {
   // A manual clock with no maintenance: lingering batches never close, so
   // the buffer stays full.

@@ -1,5 +1,6 @@
 #include "lib/client/producer_impl.h"
 
+#include <algorithm>
 #include <random>
 
 #include "absl/container/inlined_vector.h"
@@ -70,6 +71,13 @@ Producer::Impl::Impl(Broker* broker, const ProducerOptions& options)
       config_status_ = id.status();
     }
   }
+  // At default sizes (32 MiB buffer.memory, 16 KiB batches) the pool keeps
+  // up to 64 batches, ~1.5 MiB with their record lists; never more than a
+  // quarter of buffer.memory.
+  const int64_t batch_bytes = std::max<int64_t>(options_.batch_size, 1);
+  pool_max_ =
+      static_cast<size_t>(std::clamp<int64_t>(options_.buffer_memory / 4 / batch_bytes, 1, 64));
+  pool_rest_ = pool_max_ / 2;
   partitioner_ = options_.partitioner;
   if (partitioner_ == nullptr) {
     default_partitioner_ = std::make_unique<client::DefaultPartitioner>(
@@ -228,19 +236,26 @@ format::BatchOptions Producer::Impl::BatchOptionsFor(broker::TopicImpl* topic) c
   return b;
 }
 
-std::unique_ptr<Producer::Impl::Batch> Producer::Impl::NewBatch(PartitionQueue* q) {
+std::unique_ptr<Producer::Impl::Batch> Producer::Impl::TakeBatch() {
   {
-    std::lock_guard<AdaptiveMutex> lock(q->mu);
-    if (q->spare != nullptr) return std::move(q->spare);
+    std::lock_guard<AdaptiveMutex> lock(pool_mu_);
+    if (pool_.size() > pool_rest_) {
+      std::unique_ptr<Batch> batch = std::move(pool_.front());
+      pool_.pop_front();
+      return batch;
+    }
   }
   return std::make_unique<Batch>();
 }
 
-void Producer::Impl::Recycle(PartitionQueue* q, std::unique_ptr<Batch> batch) {
+void Producer::Impl::ReturnBatch(std::unique_ptr<Batch> batch) {
+  // A batch grown past batch.size by one large record is not kept: the
+  // pool holds batch.size buffers, as Kafka's does.
+  if (batch->builder.uncompressed_bytes() > static_cast<size_t>(options_.batch_size) * 2) return;
   batch->records.clear();
   batch->reserved_bytes = 0;
-  std::lock_guard<AdaptiveMutex> lock(q->mu);
-  if (q->spare == nullptr) q->spare = std::move(batch);
+  std::lock_guard<AdaptiveMutex> lock(pool_mu_);
+  if (pool_.size() < pool_max_) pool_.push_back(std::move(batch));
 }
 
 void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
@@ -307,7 +322,6 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
       opened = true;
     }
     if (q->open == nullptr) {
-      fresh = std::move(q->spare);
       need_batch = fresh == nullptr;
       reserve = std::min(std::max<int64_t>(options_.batch_size, size), options_.buffer_memory);
     } else {
@@ -318,10 +332,10 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
       reserve = needed - q->open->reserved_bytes;
     }
     lock.unlock();
-    if (need_batch) fresh = std::make_unique<Batch>();
+    if (need_batch) fresh = TakeBatch();
     absl::Status reserved = ReserveMemory(reserve);
     if (!reserved.ok()) {
-      if (fresh != nullptr) Recycle(q, std::move(fresh));
+      if (fresh != nullptr) ReturnBatch(std::move(fresh));
       if (ready) MarkReady(q);
       return Fail(callback, reserved);
     }
@@ -343,7 +357,7 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
   // accumulator does the same while its sender is busy).
   if (options_.linger_ms == 0 && q->open != nullptr && !q->open->records.empty()) ready = true;
   lock.unlock();
-  if (fresh != nullptr) Recycle(q, std::move(fresh));  // Another Send opened a batch meanwhile.
+  if (fresh != nullptr) ReturnBatch(std::move(fresh));  // Another Send opened a batch meanwhile.
   if (!appended.ok()) Fail(callback, appended);
   if (ready) MarkReady(q);
   if (opened && options_.linger_ms > 0) WakeForLinger();
@@ -436,19 +450,17 @@ void Producer::Impl::Drain(PartitionQueue* q) {
         Complete(*q, batch, i < built.size() ? append_status : build_status);
       }
       ReleaseMemory(batch->reserved_bytes);
-      batch->records.clear();
-      batch->reserved_bytes = 0;
     }
-    lock.lock();
     // Batches not appended free their sequence numbers (one thread at a
     // time drains a queue, so none was handed out since).
-    if (appended < taken.size() && producer_id_ >= 0) {
-      q->next_sequence = taken[appended]->builder.base_sequence();
-    }
-    // One spare per partition keeps the builder's buffer and the record
-    // vector warm without holding memory for idle partitions.
-    if (q->spare == nullptr) q->spare = std::move(taken.back());
-    q->completed_count.store(q->completed_count.load(std::memory_order_relaxed) + taken.size(),
+    const bool reset_sequence = appended < taken.size() && producer_id_ >= 0;
+    const int32_t first_unused_sequence =
+        reset_sequence ? taken[appended]->builder.base_sequence() : 0;
+    const size_t done = taken.size();
+    for (auto& batch : taken) ReturnBatch(std::move(batch));
+    lock.lock();
+    if (reset_sequence) q->next_sequence = first_unused_sequence;
+    q->completed_count.store(q->completed_count.load(std::memory_order_relaxed) + done,
                              std::memory_order_release);
     if (q->flush_waiters > 0) q->completed_cv.notify_all();
     taken.clear();
@@ -496,6 +508,10 @@ std::vector<Producer::Impl::PartitionQueue*> Producer::Impl::AllQueues() {
 }
 
 int64_t Producer::Impl::CloseExpiredBatches(bool all) {
+  // Under linger.ms=0 the sending thread appends its own record before Send
+  // returns (a drain in progress takes it along); the I/O thread stays out,
+  // or it could take the record between Send's lock and its drain.
+  if (!all && options_.linger_ms == 0) return -1;
   int64_t now = clock_->NowMs();
   int64_t next_expiry = -1;
   for (PartitionQueue* q : AllQueues()) {

@@ -1,8 +1,7 @@
 #include "rill/producer.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -14,6 +13,7 @@
 #include "lib/format/record_batch_builder.h"
 #include "lib/format/record_reader.h"
 #include "test/support/broker_fixture.h"
+#include "test/support/faulty_file_system.h"
 #include "test/support/status_matchers.h"
 #include "test/support/temp_dir.h"
 
@@ -315,6 +315,39 @@ TEST_CASE("an oversized record fails alone, not the batches drained with it",
       CHECK(a->offset == b->offset + 2);
     }
   }
+}
+
+TEST_CASE("a full disk fails the batch it hit, and the next batches take over its sequence",
+          "[client][producer][faults]") {
+  // Batches of one record each (batch.size below a record). Without
+  // background threads each is appended as the next Send closes it.
+  std::unique_ptr<storage::FileSystem> mem = storage::FileSystem::NewInMemory();
+  testing::FaultyFileSystem faulty(mem.get());
+  ManualClock clock;
+  auto broker = broker::BrokerImpl::OpenOn(&faulty, nullptr, "/data", ManualBrokerOptions(&clock));
+  REQUIRE_OK(broker);
+  absl::StatusOr<Topic*> topic = (*broker)->CreateTopic("t");
+  REQUIRE_OK(topic);
+  Producer producer(broker->get(), {.batch_size = 100, .linger_ms = 1'000'000});
+  REQUIRE(producer.producer_id() >= 0);  // Idempotent: the log checks sequences.
+  std::string value(200, 'v');
+  faulty.FailNth(testing::FsOp::kWriteAt, 2, ENOSPC, ".log");  // The second batch's write.
+  std::vector<std::future<absl::StatusOr<RecordMetadata>>> sent;
+  for (int i = 0; i < 3; ++i) sent.push_back(producer.Send({.topic = "t", .value = value}));
+  sent.push_back(producer.Send({.topic = "t", .value = "a"}));
+  producer.Flush();
+  std::vector<absl::StatusOr<RecordMetadata>> md;
+  for (auto& f : sent) md.push_back(f.get());
+  REQUIRE_OK(md[0]);
+  CHECK(md[0]->offset == 0);
+  CHECK(absl::IsResourceExhausted(md[1].status()));
+  // The third batch was numbered after the second; once the second failed
+  // it took the second's sequence (a gap would be refused as out of order).
+  REQUIRE_OK(md[2]);
+  CHECK(md[2]->offset == 1);
+  REQUIRE_OK(md[3]);
+  CHECK(md[3]->offset == 2);
+  CHECK((*topic)->partition(0)->log_end_offset() == 3);
 }
 
 TEST_CASE("a full buffer blocks Send and then fails after max.block.ms", "[client][producer]") {

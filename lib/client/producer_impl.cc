@@ -344,9 +344,9 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
   }
   absl::Status appended = q->open->builder.Append(timestamp, record.key, record.value, headers);
   if (appended.ok()) {
-    q->open->records.push_back({std::move(callback), timestamp,
-                                record.key ? static_cast<int32_t>(record.key->size()) : -1,
-                                record.value ? static_cast<int32_t>(record.value->size()) : -1});
+    q->open->records.emplace_back(std::move(callback), timestamp,
+                                  record.key ? static_cast<int32_t>(record.key->size()) : -1,
+                                  record.value ? static_cast<int32_t>(record.value->size()) : -1);
   }
   if (!q->open->records.empty() && q->open->builder.uncompressed_bytes() >= limit) {
     CloseOpenBatch(q);

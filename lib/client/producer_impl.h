@@ -65,6 +65,13 @@ class Producer::Impl {
 
  private:
   struct PendingRecord {
+    // Built in place by emplace_back: an aggregate copied from a temporary
+    // was assembled on the stack from two 4-byte stores and read back as
+    // one 8-byte load, which the CPU cannot forward from its store buffer.
+    // That load then waited for every older store to reach the cache (the
+    // record just encoded into the batch among them): up to half of Send.
+    PendingRecord(SendCallback&& cb, int64_t ts, int32_t key, int32_t value)
+        : callback(std::move(cb)), timestamp(ts), key_size(key), value_size(value) {}
     SendCallback callback;
     int64_t timestamp;
     int32_t key_size;

@@ -50,6 +50,9 @@ Sample Bracketed(clockid_t clock) {
 // A bracket wider than this (about 10 µs at 1-4 GHz) means the thread was
 // interrupted between the reads: the sample is not trusted.
 constexpr uint64_t kMaxBracketTicks = 20'000;
+// Calibration takes only tight samples (~1 µs): over 20 ms their error
+// bounds the rate's to ~100 ppm, well inside kSlewMargin.
+constexpr uint64_t kCalibrationBracketTicks = kMaxBracketTicks / 8;
 
 Sample TightSample(clockid_t clock) {
   Sample best = Bracketed(clock);
@@ -73,10 +76,11 @@ bool KernelUsesTsc() {
 
 // The TSC rate, measured against CLOCK_MONOTONIC (the wall clock's pace,
 // NTP's slewing included, but never stepped) with tight brackets at both
-// ends, at least kCalibrationNs apart. Extrapolation uses it less 500 ppm,
-// the most NTP may slew the clock by later: an extrapolated time lags the
-// clock by at most ~1 µs at the end of a window and never runs ahead.
-constexpr double kSlewMargin = 1 - 500e-6;
+// ends, at least kCalibrationNs apart. Extrapolation uses it less 1000 ppm:
+// NTP may slew the clock by 500 ppm either way after calibration, and the
+// calibration's own error is ~100 ppm. An extrapolated time lags the clock
+// by at most ~2 µs at the end of a window and does not run ahead of it.
+constexpr double kSlewMargin = 1 - 1000e-6;
 struct Calibration {
   std::atomic<bool> usable{false};
   Sample first;
@@ -88,7 +92,7 @@ Calibration& TheCalibration() {
   static Calibration* c = [] {
     auto* c = new Calibration();
     c->first = TightSample(CLOCK_MONOTONIC);
-    c->usable.store(KernelUsesTsc() && c->first.bracket <= kMaxBracketTicks);
+    c->usable.store(KernelUsesTsc() && c->first.bracket <= kCalibrationBracketTicks);
     return c;
   }();
   return *c;
@@ -103,7 +107,7 @@ double CalibratedRate(uint64_t now_ticks) {
   // 20 ms of the process), then the bracketed sample.
   if (ReadNs(CLOCK_MONOTONIC) - c.first.ns < kCalibrationNs) return 0;
   Sample last = TightSample(CLOCK_MONOTONIC);
-  if (last.bracket > kMaxBracketTicks || last.ns - c.first.ns < kCalibrationNs) return 0;
+  if (last.bracket > kCalibrationBracketTicks || last.ns - c.first.ns < kCalibrationNs) return 0;
   rate =
       static_cast<double>(last.ns - c.first.ns) / static_cast<double>(last.ticks - c.first.ticks);
   // 0.1-10 GHz: anything else is not a TSC this code understands.
@@ -124,6 +128,7 @@ struct Anchor {
   double ns_per_tick = 0;
 };
 thread_local Anchor anchor;
+thread_local int64_t last_ms = 0;  // This thread's last result.
 
 int64_t Reanchor(uint64_t ticks) {
   double rate = CalibratedRate(ticks);
@@ -148,10 +153,16 @@ int64_t WallClockMs() {
   // Unsigned: a TSC read before the anchor (impossible on one CPU, and the
   // kernel keeps CPUs in step) lands far outside the window too.
   uint64_t since = ticks - a.ticks;
-  if (since < a.window_ticks) {
-    return (a.ns + static_cast<int64_t>(static_cast<double>(since) * a.ns_per_tick)) / 1'000'000;
-  }
-  return Reanchor(ticks);
+  int64_t ms =
+      since < a.window_ticks
+          ? (a.ns + static_cast<int64_t>(static_cast<double>(since) * a.ns_per_tick)) / 1'000'000
+          : Reanchor(ticks);
+  // A thread's times never step back by the last millisecond an estimate
+  // may have crossed early; a real step of the wall clock (more than that)
+  // still shows.
+  if (ms == last_ms - 1) return last_ms;
+  last_ms = ms;
+  return ms;
 }
 
 #else

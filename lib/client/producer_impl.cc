@@ -72,8 +72,8 @@ Producer::Impl::Impl(Broker* broker, const ProducerOptions& options)
     }
   }
   // At default sizes (32 MiB buffer.memory, 16 KiB batches) the pool keeps
-  // up to 64 batches, ~1.5 MiB with their record lists; never more than a
-  // quarter of buffer.memory.
+  // up to 64 batches, ~1.5 MiB with their record lists for ~100-byte
+  // records; never more batches than a quarter of buffer.memory holds.
   const int64_t batch_bytes = std::max<int64_t>(options_.batch_size, 1);
   pool_max_ =
       static_cast<size_t>(std::clamp<int64_t>(options_.buffer_memory / 4 / batch_bytes, 1, 64));
@@ -335,6 +335,7 @@ void Producer::Impl::Send(const ProducerRecord& record, SendCallback callback) {
     if (need_batch) fresh = TakeBatch();
     absl::Status reserved = ReserveMemory(reserve);
     if (!reserved.ok()) {
+      ReleaseMemory(held);  // Reserved on an earlier round, not yet given to a batch.
       if (fresh != nullptr) ReturnBatch(std::move(fresh));
       if (ready) MarkReady(q);
       return Fail(callback, reserved);
@@ -395,7 +396,14 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     // fails a produce request, and its neighbours must not fail with it.
     const int64_t message_limit = q->topic_impl->max_message_bytes();
     auto may_be_too_large = [&](const Batch& batch) {
-      return static_cast<int64_t>(batch.builder.uncompressed_bytes()) > message_limit;
+      int64_t bytes = static_cast<int64_t>(batch.builder.uncompressed_bytes());
+      // Incompressible records come out of a codec slightly larger; n/6 +
+      // 128 bounds every codec's growth (snappy's is the largest, n/6 + 32,
+      // plus the xerial framing).
+      if (batch.builder.options().compression != format::CompressionType::kNone) {
+        bytes += bytes / 6 + 128;
+      }
+      return bytes > message_limit;
     };
     while (!q->closed.empty() && taken.size() < kMaxBatchesPerAppend &&
            (taken.empty() ||

@@ -171,7 +171,10 @@ class Producer::Impl {
   std::vector<std::unique_ptr<PartitionQueue>> queues_;                  // Guarded by registry_mu_.
 
   // The batch pool: at most pool_max_ idle batches; one is taken only while
-  // more than pool_rest_ wait behind it.
+  // more than pool_rest_ wait behind it. Unlike Kafka's free list, pooled
+  // batches are not counted in buffer.memory: pool_max_ is 64 at most and
+  // a quarter of buffer.memory / batch.size, and a batch grown past twice
+  // batch.size is not pooled (each also keeps its record list's capacity).
   size_t pool_max_ = 0;
   size_t pool_rest_ = 0;
   AdaptiveMutex pool_mu_;

@@ -89,6 +89,7 @@ class RecordBatchBuilder {
   // Bytes the batch takes before compression, header included: what the
   // producer compares with batch.size.
   size_t uncompressed_bytes() const { return records_.size(); }
+  const BatchOptions& options() const { return options_; }
 
   // Bytes Append() would add for such a record (exact). Inline: the
   // producer calls it for every record it sends.

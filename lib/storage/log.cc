@@ -334,12 +334,20 @@ bool Log::RollDue(const PendingWrite& pending, uint64_t batch_bytes, int64_t las
   return size > static_cast<uint64_t>(config_.segment_bytes) -
                     std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
          batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||
-         (first_ts &&
-          TimestampSpan(*first_ts, max_timestamp) > config_.segment_ms - active_jitter_ms_) ||
+         (first_ts && RollWaitedMs(active, *first_ts, max_timestamp) >
+                          config_.segment_ms - active_jitter_ms_) ||
          offsets.entry_count() + pending_count + 1 >= offsets.max_entries() ||
          times.entry_count() + pending_count + 2 >= times.max_entries() ||
          last_offset - active.base_offset() > INT32_MAX ||
          !active.HasRoomFor(pending.bytes + batch_bytes);
+}
+
+int64_t Log::RollWaitedMs(const Segment& active, int64_t first_timestamp,
+                          int64_t max_timestamp) const {
+  // Kafka's LogSegment.shouldRoll: by the first batch's timestamp when it has
+  // one, else by the segment's creation time.
+  if (first_timestamp >= 0) return TimestampSpan(first_timestamp, max_timestamp);
+  return TimestampSpan(active.created_ms(), clock_->NowMs());
 }
 
 absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t last_offset,
@@ -351,10 +359,7 @@ absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t 
         "record batch of ", batch_bytes, " bytes does not fit a segment of ", dir_));
   }
   if (size == 0) return absl::OkStatus();
-  int64_t now = clock_->NowMs();
-  int64_t waited = active.first_batch_timestamp()
-                       ? TimestampSpan(*active.first_batch_timestamp(), max_timestamp)
-                       : TimestampSpan(active.created_ms(), now);
+  int64_t waited = RollWaitedMs(active, active.first_batch_timestamp().value_or(-1), max_timestamp);
   bool roll =
       size > static_cast<uint64_t>(config_.segment_bytes) - std::min<uint64_t>(batch_bytes, config_.segment_bytes) ||
       batch_bytes > static_cast<uint64_t>(config_.segment_bytes) ||

@@ -240,6 +240,10 @@ class Log {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Roll(int64_t base_offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How long the active segment has waited for segment.ms, given the
+  // timestamp of its first batch (negative: none) and of the batch at hand.
+  int64_t RollWaitedMs(const Segment& active, int64_t first_timestamp, int64_t max_timestamp) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status DeleteSegments(size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Fail(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Producer snapshots (producer_state.h): written on roll and close,

@@ -249,8 +249,9 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
       if (absl::Status t = log_file_->Truncate(position); !t.ok()) {
         // The file may now hold part of a write that failed: the caller
         // must treat it as broken (an EIO-like error, whatever `s` was).
-        return absl::Status(
-            t.code(), absl::StrCat(s.message(), "; then cutting it back failed: ", t.message()));
+        // DataLoss, never ResourceExhausted: the log must fail, not carry on.
+        return absl::DataLossError(
+            absl::StrCat(s.message(), "; then cutting it back failed: ", t.message()));
       }
     }
     return s;

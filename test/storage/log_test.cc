@@ -285,6 +285,22 @@ TEST_CASE("the log rolls once the segment's records span segment.ms", "[storage]
   CHECK(SegmentBases(*log) == std::vector<int64_t>{0, 2, 4});
 }
 
+TEST_CASE("a first batch without a timestamp times segment.ms from the segment's creation",
+          "[storage][log][roll]") {
+  // Kafka's LogSegment.shouldRoll: a first batch with maxTimestamp -1 gives
+  // no rolling timestamp, so the segment's creation time counts instead.
+  LogFixture f;
+  LogConfig config = SmallConfig();
+  config.segment_ms = 1000;
+  auto log = f.Open(config);
+  MustAppend(*log, MakeBatch({"untimed"}, -1));
+  MustAppend(*log, MakeBatch({"b"}, f.clock.NowMs()));  // Was a roll: now - (-1) spans decades.
+  CHECK(log->segment_count() == 1);
+  f.clock.Advance(absl::Milliseconds(1001));
+  MustAppend(*log, MakeBatch({"c"}, f.clock.NowMs()));  // Created 1001 ms ago: roll.
+  CHECK(SegmentBases(*log) == std::vector<int64_t>{0, 2});
+}
+
 TEST_CASE("segment.jitter.ms makes a segment roll early but never late", "[storage][log][roll]") {
   LogFixture f;
   LogConfig config = SmallConfig();

@@ -56,7 +56,7 @@ constexpr uint64_t kCalibrationBracketTicks = kMaxBracketTicks / 8;
 
 Sample TightSample(clockid_t clock) {
   Sample best = Bracketed(clock);
-  for (int i = 0; i < 4 && best.bracket > kMaxBracketTicks / 8; ++i) {
+  for (int i = 0; i < 4 && best.bracket > kCalibrationBracketTicks; ++i) {
     Sample s = Bracketed(clock);
     if (s.bracket < best.bracket) best = s;
   }

@@ -14,10 +14,11 @@
 // The TSC rate is calibrated against CLOCK_MONOTONIC (slewed like the wall
 // clock, never stepped) over the process's first 20 ms, so a step of the
 // wall clock during calibration does not skew it, and extrapolation runs
-// 500 ppm (NTP's largest slew) slow. Every clock read is bracketed by two
-// TSC reads and anchored at the later one. So an extrapolated time lags the
-// clock by at most the bracket plus ~1 µs and never runs ahead of it, and a
-// thread's times do not step back when it re-anchors; a read whose bracket
+// 1000 ppm slow (NTP's largest slew either way, plus the calibration's
+// error). Every clock read is bracketed by two TSC reads and anchored at the
+// later one. So an extrapolated time lags the clock by at most the bracket
+// plus ~2 µs and does not run ahead of it, and a thread's result never
+// steps back by a millisecond when it re-anchors; a read whose bracket
 // shows an interruption is not extrapolated from. A step of the wall clock
 // shows at the next window, within a millisecond.
 // Everywhere else (another clocksource, another architecture, the first

@@ -396,14 +396,14 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     // fails a produce request, and its neighbours must not fail with it.
     const int64_t message_limit = q->topic_impl->max_message_bytes();
     auto may_be_too_large = [&](const Batch& batch) {
-      int64_t bytes = static_cast<int64_t>(batch.builder.uncompressed_bytes());
+      int64_t size = static_cast<int64_t>(batch.builder.uncompressed_bytes());
       // Incompressible records come out of a codec slightly larger; n/6 +
       // 128 bounds every codec's growth (snappy's is the largest, n/6 + 32,
       // plus the xerial framing).
       if (batch.builder.options().compression != format::CompressionType::kNone) {
-        bytes += bytes / 6 + 128;
+        size += size / 6 + 128;
       }
-      return bytes > message_limit;
+      return size > message_limit;
     };
     while (!q->closed.empty() && taken.size() < kMaxBatchesPerAppend &&
            (taken.empty() ||
@@ -425,9 +425,8 @@ void Producer::Impl::Drain(PartitionQueue* q) {
     lock.unlock();
     // Compression and CRC here, off the queue lock. A batch that cannot be
     // built fails with the ones after it (their sequences would follow a
-    // gap).
-    // Each batch not appended fails with its own cause: the append's error
-    // for the batches built, the build error for the rest.
+    // gap). Each batch not appended fails with its own cause: the append's
+    // error for the batches built, the build error for the rest.
     absl::Status build_status, append_status;
     for (auto& batch : taken) {
       absl::StatusOr<MutableByteSpan> b = batch->builder.Build();

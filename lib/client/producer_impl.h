@@ -128,7 +128,7 @@ class Producer::Impl {
   // its core holds the batch's cache lines; a sending thread that rewrites
   // the same buffer at once must take each line back from that core
   // (~150 ns a line on a VM, 360 lines per 16 KiB batch with its records).
-  // A batch that rested behind kPoolRest others has been pushed out of that
+  // A batch that rested behind pool_rest_ others has been pushed out of that
   // core's private caches by the I/O thread's later work, and is rewritten
   // at cache speed: 20-40 % more records/s from one sending thread on this
   // project's 2-vCPU VM, and less CPU.

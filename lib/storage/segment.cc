@@ -247,9 +247,8 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
     // `position` otherwise, in this mode).
     if (!options_.preallocate) {
       if (absl::Status t = log_file_->Truncate(position); !t.ok()) {
-        // The file may now hold part of a write that failed: the caller
-        // must treat it as broken (an EIO-like error, whatever `s` was).
-        // DataLoss, never ResourceExhausted: the log must fail, not carry on.
+        // The file may now hold part of a write that failed: DataLoss (never
+        // ResourceExhausted, whatever `s` was), so the log fails.
         return absl::DataLossError(
             absl::StrCat(s.message(), "; then cutting it back failed: ", t.message()));
       }

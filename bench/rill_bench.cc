@@ -10,7 +10,7 @@
 //              [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L]
 //              [--dir PARENT] [--no-baselines] [--fetch-max-bytes B]
 //              [--segment-bytes S] [--rate R] [--wait spin,block] [--unflushed-mb M[,M...]]
-//              [--no-background-threads] [--json]
+//              [--no-background-threads] [--no-zero-fill] [--json]
 //
 // --json is accepted for WORKLOADS.md's command lines: JSON lines are the
 // only output. Lists (--durability, --wait, --unflushed-mb) give one line
@@ -120,6 +120,7 @@ Run RillAppend(const Config& c, const std::string& dir, bool durable) {
   auto t0 = Clock::now();
   BrokerOptions broker_options;
   broker_options.background_threads = c.background_threads;
+  broker_options.zero_fill_ahead = c.zero_fill;
   auto broker = Broker::Open(dir, broker_options);
   Check(broker.status(), "open");
   TopicOptions topic;
@@ -269,9 +270,10 @@ void RunAppend(const Config& c) {
       PrintLine(c, "file_write", "append", durability, "", file_write, "", 0);
       PrintLine(c, "file_mmap", "append", durability, "", file_mmap, "file_write", base);
     }
-    std::string fields = absl::StrCat("\"partitions\":", c.partitions, ",\"producers\":", c.producers,
-                                      ",\"compression\":\"", c.compression, "\",\"linger_ms\":",
-                                      c.linger_ms);
+    std::string fields =
+        absl::StrCat("\"partitions\":", c.partitions, ",\"producers\":", c.producers,
+                     ",\"compression\":\"", c.compression, "\",\"linger_ms\":", c.linger_ms,
+                     ",\"zero_fill\":", c.zero_fill ? "true" : "false");
     PrintLine(c, "rill", "append", durability, fields, rill, "file_write", base);
   }
 }
@@ -524,7 +526,7 @@ void RunGroup(const Config& c) {
                "  [--durability os,batch] [--partitions P] [--producers T] [--consumers C]\n"
                "  [--compression none|gzip|snappy|lz4|zstd] [--linger-ms L] [--dir PARENT] [--no-baselines]\n"
                "  [--fetch-max-bytes B] [--segment-bytes S] [--rate R] [--wait spin,block]\n"
-               "  [--unflushed-mb M[,M...]] [--no-background-threads] [--json]\n");
+               "  [--unflushed-mb M[,M...]] [--no-background-threads] [--no-zero-fill] [--json]\n");
   std::exit(2);
 }
 
@@ -564,6 +566,7 @@ Config ParseFlags(int argc, char** argv) {
     else if (flag == "--wait") c.waits = absl::StrSplit(value(), ',');
     else if (flag == "--unflushed-mb") c.unflushed_mb = ParseInts(value());
     else if (flag == "--no-background-threads") c.background_threads = false;
+    else if (flag == "--no-zero-fill") c.zero_fill = false;
     else if (flag == "--json") continue;  // JSON lines are the only output.
     else Usage();
   }

@@ -34,6 +34,7 @@ struct Config : RecordSet {
   double rate = 100'000;               // --rate: records/s the tail producer sends.
   std::vector<std::string> waits = {"spin", "block"};  // --wait: how the tail consumer polls.
   bool background_threads = true;  // --no-background-threads: append and tail brokers without them.
+  bool zero_fill = true;           // --no-zero-fill: BrokerOptions::zero_fill_ahead off (append).
   std::vector<int> unflushed_mb;   // --unflushed-mb (recovery); empty = 64, 256 with --full.
 };
 

@@ -58,6 +58,15 @@ struct BrokerOptions {
   // Open without the directory lock and never write: to inspect a
   // directory another process owns.
   bool read_only = false;
+  // rill's own, not a Kafka config. While a partition's log syncs often
+  // (flush.messages or flush.ms small enough for two syncs per MiB
+  // appended), a broker thread writes and syncs zeros a few MiB ahead of
+  // the active segment's end. Each sync of the log then writes only data
+  // and skips the filesystem's journal commit of newly allocated blocks:
+  // about 20-35 % faster commits on ext4 (docs/storage.md). The price is
+  // that such a log's bytes are written to disk twice (once as zeros).
+  // Needs background_threads. Default true.
+  bool zero_fill_ahead = true;
 
   // The log cleaner (compaction of topics whose cleanup.policy has
   // "compact"; docs/compaction.md).

@@ -121,6 +121,10 @@ absl::Status BrokerImpl::Load() {
   lm.clock = clock_;
   lm.dir = dir_;
   lm.read_only = options_.read_only;
+  // Only on real files, and only with background threads (a deterministic
+  // test wants no thread of its own writing into its files).
+  lm.zero_fill_ahead = options_.zero_fill_ahead && options_.background_threads &&
+                       fs_ == storage::FileSystem::Posix();
   lm.config_for = [&by_name, this](const std::string& topic) {
     auto it = by_name.find(topic);
     return ToLogConfig(it != by_name.end() ? it->second.options : options_.default_topic);

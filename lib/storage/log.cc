@@ -34,6 +34,7 @@ Log::Log(const LogOpenParams& params)
       config_(params.config),
       read_only_(params.read_only),
       clean_shutdown_(params.clean_shutdown),
+      zero_filler_(params.read_only ? nullptr : params.zero_filler),
       jitter_state_(std::hash<std::string>{}(params.dir) ^ 0x9E3779B97F4A7C15ull) {
   max_message_bytes_.store(params.config.max_message_bytes);
   recovery_point_.store(params.recovery_point);
@@ -206,7 +207,14 @@ absl::Status Log::AppendBatches(absl::Span<const MutableByteSpan> batches, Appen
       return flushed;
     }
   }
+  if (*appended > 0) MaybeRequestZeroFill();
   return s;
+}
+
+void Log::MaybeRequestZeroFill() {
+  if (zero_filler_ == nullptr || !syncs_often_) return;
+  const std::shared_ptr<Segment>& active = writer_segments_.back();
+  if (active->TakeZeroFillRequest(zero_filler_->ahead_bytes())) zero_filler_->Request(active);
 }
 
 absl::Status Log::AppendLocked(absl::Span<const MutableByteSpan> batches,
@@ -402,7 +410,16 @@ absl::Status Log::FlushLocked() {
   for (const auto& segment : unflushed_sealed_) {
     if (absl::Status s = segment->Flush(); !s.ok()) return Fail(s);
   }
-  if (absl::Status s = writer_segments_.back()->FlushLog(); !s.ok()) return Fail(s);
+  Segment& active = *writer_segments_.back();
+  if (absl::Status s = active.FlushLog(); !s.ok()) return Fail(s);
+  // Two syncs of one segment less than half a chunk apart: zero fill ahead
+  // saves more journal commits than the one per chunk it costs.
+  const uint64_t synced_size = active.size();
+  if (zero_filler_ != nullptr && last_synced_segment_ == &active) {
+    syncs_often_ = synced_size - last_synced_size_ < zero_filler_->chunk_bytes() / 2;
+  }
+  last_synced_segment_ = &active;
+  last_synced_size_ = synced_size;
   if (dir_dirty_) {
     if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return Fail(s);
     dir_dirty_ = false;

@@ -40,6 +40,7 @@
 #include "lib/storage/log_config.h"
 #include "lib/storage/producer_state.h"
 #include "lib/storage/segment.h"
+#include "lib/storage/zero_filler.h"
 #include "rill/clock.h"
 
 namespace rill::storage {
@@ -57,6 +58,9 @@ struct LogOpenParams {
   // Another process owns the directory: never write, read up to the last
   // complete batch.
   bool read_only = false;
+  // Zero fill ahead of the active segment while the log syncs often
+  // (zero_filler.h); nullptr: never. Not owned; outlives the log.
+  ZeroFiller* zero_filler = nullptr;
 };
 
 // What Open found and did (for logs and tests).
@@ -240,6 +244,9 @@ class Log {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Roll(int64_t base_offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a write: asks the zero filler to keep ahead of the active segment
+  // while the log syncs often.
+  void MaybeRequestZeroFill() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // How long the active segment has waited for segment.ms, given the
   // timestamp of its first batch (negative: none) and of the batch at hand.
   int64_t RollWaitedMs(const Segment& active, int64_t first_timestamp, int64_t max_timestamp) const
@@ -285,6 +292,12 @@ class Log {
   int32_t leader_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t unflushed_messages_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t first_unflushed_ms_ ABSL_GUARDED_BY(mu_) = -1;
+  ZeroFiller* const zero_filler_;
+  // Whether the active segment was last synced less than half a zero-fill
+  // chunk after the sync before: then zero fill ahead pays for itself.
+  bool syncs_often_ ABSL_GUARDED_BY(mu_) = false;
+  const Segment* last_synced_segment_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint64_t last_synced_size_ ABSL_GUARDED_BY(mu_) = 0;
   bool dir_dirty_ ABSL_GUARDED_BY(mu_) = false;  // A segment was created since the last dir sync.
   std::vector<std::shared_ptr<Segment>> unflushed_sealed_ ABSL_GUARDED_BY(mu_);
   std::vector<PendingDeletion> pending_deletions_ ABSL_GUARDED_BY(mu_);

@@ -23,6 +23,7 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(const LogManagerOpt
   if (o.clock == nullptr) o.clock = Clock::System();
   if (!o.config_for) o.config_for = [](const std::string&) { return LogConfig{}; };
   std::unique_ptr<LogManager> manager(new LogManager(o));
+  if (o.zero_fill_ahead && !o.read_only) manager->zero_filler_ = std::make_unique<ZeroFiller>();
   if (absl::Status s = manager->Load(); !s.ok()) {
     // Nothing was shut down: the destructor must not write checkpoints or a
     // clean-shutdown marker (above all not into a directory another process
@@ -84,6 +85,7 @@ absl::StatusOr<std::unique_ptr<Log>> LogManager::OpenLog(const std::string& topi
   params.config = config;
   params.read_only = options_.read_only;
   params.clean_shutdown = clean_shutdown_;
+  params.zero_filler = zero_filler_.get();
   auto rp = recovery_points_.find({topic, partition});
   params.recovery_point = rp == recovery_points_.end() ? -1 : rp->second;
   auto ls = log_start_offsets_.find({topic, partition});

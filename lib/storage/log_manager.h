@@ -29,9 +29,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/base/mutex.h"
-#include "lib/storage/file_system.h"
 #include "lib/storage/checkpoint_file.h"
+#include "lib/storage/file_system.h"
 #include "lib/storage/log.h"
+#include "lib/storage/zero_filler.h"
 #include "rill/clock.h"
 
 namespace rill::storage {
@@ -46,6 +47,8 @@ struct LogManagerOptions {
   bool read_only = false;
   // The config of each topic's logs found at Open; default LogConfig{}.
   std::function<LogConfig(const std::string& topic)> config_for;
+  // Run a ZeroFiller thread for the logs that sync often (zero_filler.h).
+  bool zero_fill_ahead = false;
 };
 
 using TopicPartition = std::pair<std::string, int32_t>;
@@ -91,6 +94,8 @@ class LogManager {
                                                const LogConfig& config, LogLoadReport* report);
 
   LogManagerOptions options_;
+  // Declared before the logs: it must outlive them (they hold a pointer).
+  std::unique_ptr<ZeroFiller> zero_filler_;
   std::unique_ptr<DirLock> lock_;
   bool clean_shutdown_ = false;
   PartitionOffsets recovery_points_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/format/batch_scanner.h"
@@ -101,6 +102,7 @@ absl::Status Segment::OpenFiles(bool create, bool active, bool read_only_process
   active_ = active && !read_only_process;
   allocated_ = file_size;
   size_.store(file_size, std::memory_order_release);
+  ResetZeroFill(file_size);
   map_bytes_ = active_ ? RoundUpToPage(std::max(options_.segment_bytes, file_size) +
                                        options_.max_batch_bytes)
                        : file_size;
@@ -228,6 +230,7 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
   for (ByteSpan piece : pieces) bytes += piece.size();
   uint64_t end = position + bytes;
   RILL_RETURN_IF_ERROR(EnsureAllocated(end));
+  if (end > zero_filled_.load(std::memory_order_acquire)) ClaimUnfilled(position, end);
   if (write_map_ != nullptr) {
     if (end + kPopulateStepBytes / 2 > populated_ && populated_ < allocated_) {
       uint64_t step = std::min(std::max(kPopulateStepBytes, end - populated_),
@@ -246,6 +249,7 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
     // let recovery bring them back. Cut them off (the file ends at
     // `position` otherwise, in this mode).
     if (!options_.preallocate) {
+      StopZeroFill();  // Its zeros past `position` go with the cut.
       if (absl::Status t = log_file_->Truncate(position); !t.ok()) {
         // The file may now hold part of a write that failed: DataLoss (never
         // ResourceExhausted, whatever `s` was), so the log fails.
@@ -299,6 +303,7 @@ absl::Status Segment::Seal() {
   }
   RILL_RETURN_IF_ERROR(offset_index_->TrimToValidSize());
   RILL_RETURN_IF_ERROR(time_index_->TrimToValidSize());
+  StopZeroFill();
   uint64_t size = this->size();
   if (allocated_ > size) {
     RILL_RETURN_IF_ERROR(log_file_->Truncate(size));
@@ -439,6 +444,7 @@ absl::StatusOr<SegmentRecovery> Segment::Recover() {
   allocated_ = result.valid_bytes;
   populated_ = result.valid_bytes / 4096 * 4096;
   size_.store(result.valid_bytes, std::memory_order_release);
+  ResetZeroFill(result.valid_bytes);
   return result;
 }
 
@@ -471,6 +477,7 @@ absl::StatusOr<uint64_t> Segment::TruncateTo(int64_t offset) {
   uint64_t old_size = size();
   std::optional<uint64_t> position = FindBatchPosition(offset, old_size);
   if (!position) return 0;
+  StopZeroFill();
   offset_index_->TruncateTo(offset);
   time_index_->TruncateTo(offset);
   // A sealed segment's index files hold exactly their entries (a reopen
@@ -499,6 +506,90 @@ absl::StatusOr<uint64_t> Segment::TruncateTo(int64_t offset) {
   bytes_since_index_entry_ = 0;
   if (*position == 0) first_batch_timestamp_.reset();
   return old_size - *position;
+}
+
+void Segment::ResetZeroFill(uint64_t file_size) {
+  std::lock_guard<std::mutex> lock(zero_mu_);
+  zero_filled_.store(file_size, std::memory_order_release);
+  writer_end_ = file_size;
+  zero_file_end_ = file_size;
+}
+
+void Segment::ClaimUnfilled(uint64_t begin, uint64_t end) {
+  std::unique_lock<std::mutex> lock(zero_mu_);
+  zero_cv_.wait(lock, [&] {
+    return zeroing_end_ <= zeroing_begin_ || end <= zeroing_begin_ || begin >= zeroing_end_;
+  });
+  writer_end_ = std::max(writer_end_, end);
+}
+
+bool Segment::TakeZeroFillRequest(uint64_t ahead) {
+  if (!active_ || write_map_ != nullptr) return false;
+  const uint64_t filled = zero_filled_.load(std::memory_order_acquire);
+  // Enough ahead, or zero-filled to segment.bytes: the log rolls before that.
+  if (filled >= size() + ahead || filled >= RoundUpToPage(options_.segment_bytes)) return false;
+  if (zero_fill_pending_.load(std::memory_order_relaxed)) return false;
+  {
+    std::lock_guard<std::mutex> lock(zero_mu_);
+    if (zero_fill_stopped_) return false;
+    if (zero_file_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<File>> f =
+          fs_->Open(log_path_, FileSystem::OpenMode::kReadWrite);
+      if (!f.ok()) {
+        zero_fill_stopped_ = true;  // Only an optimisation: appends go on without it.
+        return false;
+      }
+      zero_file_ = *std::move(f);
+    }
+  }
+  return !zero_fill_pending_.exchange(true, std::memory_order_acq_rel);
+}
+
+absl::Status Segment::ZeroFillChunk(uint64_t chunk) {
+  // Zeros come from one static buffer, written many times by one pwritev.
+  static constexpr size_t kZeroBufferBytes = 64 << 10;
+  alignas(4096) static const uint8_t kZeros[kZeroBufferBytes] = {};
+  uint64_t begin, end;
+  {
+    std::lock_guard<std::mutex> lock(zero_mu_);
+    if (zero_fill_stopped_ || zero_file_ == nullptr) return absl::OkStatus();
+    // Page aligned past every write: the zeros never share a block with
+    // data, so the writer never waits on a page they dirtied.
+    begin = std::max(zero_filled_.load(std::memory_order_relaxed), RoundUpToPage(writer_end_));
+    end = std::min(begin + chunk, RoundUpToPage(options_.segment_bytes));
+    if (begin >= end) return absl::OkStatus();
+    zeroing_begin_ = begin;
+    zeroing_end_ = end;
+  }
+  absl::InlinedVector<ByteSpan, 64> pieces;
+  for (uint64_t at = begin; at < end; at += kZeroBufferBytes) {
+    pieces.push_back(ByteSpan(kZeros, std::min<uint64_t>(kZeroBufferBytes, end - at)));
+  }
+  absl::Status s = zero_file_->WriteAtV(begin, pieces);
+  // The sync is the point: it commits the blocks' allocation to the
+  // filesystem's journal now, so the writer's later fdatasync of data
+  // written over them has no metadata to commit.
+  if (s.ok()) s = zero_file_->Sync();
+  {
+    std::lock_guard<std::mutex> lock(zero_mu_);
+    zeroing_begin_ = zeroing_end_ = 0;
+    zero_file_end_ = std::max(zero_file_end_, end);  // Even a failed write may have grown it.
+    if (s.ok()) {
+      zero_filled_.store(end, std::memory_order_release);
+    } else {
+      zero_fill_stopped_ = true;
+    }
+  }
+  zero_cv_.notify_all();
+  return s;
+}
+
+void Segment::StopZeroFill() {
+  std::unique_lock<std::mutex> lock(zero_mu_);
+  zero_fill_stopped_ = true;
+  zero_cv_.wait(lock, [&] { return zeroing_end_ <= zeroing_begin_; });
+  // The zeros lengthen the file: Seal and TruncateTo cut what lies past size().
+  allocated_ = std::max(allocated_, zero_file_end_);
 }
 
 absl::Status Segment::RenameFilesWithSuffix(absl::string_view suffix) {

@@ -20,13 +20,22 @@
 // Segments are shared_ptr-owned: a reader holding one keeps its mapping
 // alive after retention or compaction removed it from the log.
 //
+// Zero fill ahead (zero_filler.h): for a log that syncs often, a broker
+// thread writes zeros past the writer's end and syncs them, through a file
+// descriptor of its own. The writer never writes where zeros are being
+// written (it waits, rarely) and the zeros never land on a written byte.
+// Seal() and TruncateTo() stop it and cut the zeros off the file; after a
+// crash recovery cuts them as it cuts a preallocated tail.
+//
 // Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
 // log's single writer; size(), Slice(), FindBatchPosition() and the getters
 // may be called from any thread at any time.
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -148,6 +157,29 @@ class Segment {
   // recovery point).
   absl::Status FlushLog() { return log_file_->Sync(); }
 
+  // ---- Zero fill ahead; see zero_filler.h for why ----
+  // The writer's side: true when zeros should be written ahead, i.e. fewer
+  // than `ahead` bytes past size() are zero-filled, zero fill was not
+  // stopped, the segment is written with pwrite and no request is pending.
+  // Marks a request pending; the filler clears it (FinishZeroFillRequest).
+  // The first call opens the filler's own descriptor (a failure to open
+  // just turns zero fill off): the writer's descriptor must report every
+  // writeback error to the writer's own fdatasync, and a sync on a shared
+  // descriptor could take that report first.
+  bool TakeZeroFillRequest(uint64_t ahead);
+  // The filler's side, on its thread: writes zeros over `chunk` bytes past
+  // everything written so far (page aligned, within segment.bytes) and
+  // syncs them. Zero fill stops for good at the first error.
+  absl::Status ZeroFillChunk(uint64_t chunk);
+  void FinishZeroFillRequest() { zero_fill_pending_.store(false, std::memory_order_release); }
+  // Bytes from the start of the file that are written (data or synced
+  // zeros): a write ending at or below needs no allocation.
+  uint64_t zero_filled() const { return zero_filled_.load(std::memory_order_acquire); }
+  // The writer's side: no more zero fill; waits for a chunk in progress and
+  // makes the zeros part of the file's allocated length (Seal and TruncateTo
+  // cut them).
+  void StopZeroFill();
+
   // The segment stops being the active one (roll) or the log closes: the
   // final time-index entry, indexes and `.log` trimmed to their valid sizes.
   absl::Status Seal();
@@ -197,6 +229,12 @@ class Segment {
   void IndexBatch(uint64_t position, uint64_t bytes, int64_t last_offset, int64_t max_timestamp,
                   int64_t offset_of_max_timestamp);
   void LoadTimestampsFromIndex();
+  // The writer's slow path, for a write of [begin, end) past zero_filled():
+  // waits while zeros are being written over that range, then records the
+  // write so the filler starts after it.
+  void ClaimUnfilled(uint64_t begin, uint64_t end);
+  // The file's valid length is `file_size`: nothing zero-filled past it.
+  void ResetZeroFill(uint64_t file_size);
 
   FileSystem* const fs_;
   const std::string dir_;
@@ -222,6 +260,19 @@ class Segment {
   int64_t offset_of_max_timestamp_ = -1;
   std::optional<int64_t> first_batch_timestamp_;
   int64_t created_ms_ = 0;
+
+  // Zero fill ahead. zero_filled_ only grows while zero fill runs.
+  std::atomic<uint64_t> zero_filled_{0};
+  std::atomic<bool> zero_fill_pending_{false};
+  std::unique_ptr<File>
+      zero_file_;  // The filler's descriptor; set by the writer before any request.
+  std::mutex zero_mu_;
+  std::condition_variable zero_cv_;
+  uint64_t zeroing_begin_ = 0;      // Guarded by zero_mu_: [begin, end) is being
+  uint64_t zeroing_end_ = 0;        // zero-filled when end > begin.
+  uint64_t writer_end_ = 0;         // Guarded by zero_mu_: end of the writes past zero_filled_.
+  uint64_t zero_file_end_ = 0;      // Guarded by zero_mu_: the file's end after zero fill.
+  bool zero_fill_stopped_ = false;  // Guarded by zero_mu_.
 };
 
 }  // namespace rill::storage

@@ -82,6 +82,9 @@ int TotalRounds() { return static_cast<int>(EnvOr("RILL_CRASH_ROUNDS", 50)); }
 struct DirSetup {
   uint64_t content_seed = 0;
   LogConfig config;
+  // LogManagerOptions::zero_fill_ahead for the child (it acts with
+  // flush.messages=1 and pwrite: zeros past the end of the active segment).
+  bool zero_fill = false;
 };
 
 DirSetup RandomSetup(std::mt19937_64& rng, bool flush_each_message) {
@@ -98,6 +101,7 @@ DirSetup RandomSetup(std::mt19937_64& rng, bool flush_each_message) {
   c.write_mode = rng() % 2 == 0 ? SegmentWriteMode::kMmap : SegmentWriteMode::kPwrite;
   c.flush_messages = flush_each_message ? 1 : INT64_MAX;
   c.retention_ms = -1;  // The content's timestamps are from 2023.
+  s.zero_fill = rng() % 2 == 0;
   return s;
 }
 
@@ -106,7 +110,8 @@ std::string DescribeSetup(const DirSetup& s) {
                       ", index.interval.bytes ", s.config.index_interval_bytes,
                       ", segment.index.bytes ", s.config.segment_index_bytes, ", write mode ",
                       s.config.write_mode == SegmentWriteMode::kMmap ? "mmap" : "pwrite",
-                      ", flush.messages ", s.config.flush_messages);
+                      ", flush.messages ", s.config.flush_messages, ", zero fill ",
+                      s.zero_fill ? "on" : "off");
 }
 
 // What a child does.
@@ -137,6 +142,7 @@ void Send(int fd, Message m) {
   LogManagerOptions options;
   options.dir = data_dir;
   options.config_for = [&](const std::string&) { return setup.config; };
+  options.zero_fill_ahead = setup.zero_fill;
   auto manager = LogManager::Open(options);
   if (!manager.ok()) ChildFail(fd, manager.status(), "LogManager::Open");
   auto log = (*manager)->GetOrCreateLog(kTopic, kPartition, setup.config);

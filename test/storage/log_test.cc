@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "lib/format/record_batch_view.h"
 #include "lib/storage/checkpoint_file.h"
 #include "lib/storage/log_file_names.h"
+#include "lib/storage/zero_filler.h"
 #include "rill/clock.h"
 #include "test/storage/storage_test_util.h"
 #include "test/support/faulty_file_system.h"
@@ -968,6 +970,48 @@ TEST_CASE("readers beside the writer never see a partial batch (mmap writes)",
 TEST_CASE("readers beside the writer never see a partial batch (pwrite writes)",
           "[storage][log][concurrency]") {
   RunConcurrentReaders(SegmentWriteMode::kPwrite);
+}
+
+TEST_CASE("a log that syncs often gets zeros written ahead, and a clean close cuts them",
+          "[storage][log][zero_fill]") {
+  for (int64_t flush_messages : {int64_t{1}, INT64_MAX}) {
+    INFO("flush.messages " << flush_messages);
+    LogFixture f;
+    ZeroFiller filler(/*chunk_bytes=*/4096, /*ahead_bytes=*/16384);
+    LogConfig config = SmallConfig();  // 64 KiB segments: several rolls.
+    config.flush_messages = flush_messages;
+    LogOpenParams params = f.Params(config);
+    params.zero_filler = &filler;
+    auto log = f.OpenWith(params);
+    auto file_bytes = [&] {
+      uint64_t total = 0;
+      for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
+        if (absl::EndsWith(name, ".log"))
+          total += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
+      }
+      return total;
+    };
+    std::vector<std::string> values;
+    bool zeros_seen = false;
+    for (int i = 0; i < 400; ++i) {
+      values.push_back(absl::StrCat("value-", i, std::string(250, 'x')));
+      MustAppend(*log, MakeBatch({values.back()}, kT0 + i));
+      // The filler runs on its own thread: look for its zeros as we go.
+      if (file_bytes() > log->size_bytes()) zeros_seen = true;
+    }
+    for (int wait = 0; wait < 500 && flush_messages == 1 && !zeros_seen; ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      zeros_seen = file_bytes() > log->size_bytes();
+    }
+    CHECK(log->segment_count() > 1);
+    // Two syncs within half a chunk turn zero fill on; no syncs, never.
+    CHECK(zeros_seen == (flush_messages == 1));
+    CHECK(ReadValues(*log) == values);
+    REQUIRE_OK(log->Close());
+    CHECK(file_bytes() == log->size_bytes());
+    auto reopened = f.Open(config);
+    CHECK(ReadValues(*reopened) == values);
+  }
 }
 
 }  // namespace

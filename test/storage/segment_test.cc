@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "lib/storage/log_file_names.h"
+#include "lib/storage/zero_filler.h"
 #include "test/storage/storage_test_util.h"
 
 namespace rill::storage {
@@ -530,6 +531,133 @@ TEST_CASE("a read-only process sees a segment up to its last complete batch",
   CHECK(reader->ScanValidPrefix() == 4000);
   CHECK(reader->size() == 4000);
   CHECK(reader->ReadNextOffset() == kBase + 4);
+}
+
+// ---- Zero fill ahead (zero_filler.h) ----
+
+namespace zero_fill {
+
+// Every appended batch reads back from the segment and from the file.
+void CheckAppended(const SegmentFixture& f, const Segment& segment) {
+  std::string file = FileBytes(f.fs.get(), f.Path(".log"));
+  REQUIRE(file.size() >= segment.size());
+  for (const Appended& a : f.appended) {
+    ByteSpan bytes = segment.Slice(a.position, a.position + a.bytes);
+    REQUIRE(std::vector<uint8_t>(bytes.begin(), bytes.end()) == a.data);
+    REQUIRE(file.compare(a.position, a.bytes, std::string(a.data.begin(), a.data.end())) == 0);
+  }
+}
+
+bool AllZero(const std::string& s, size_t from) {
+  return s.find_first_not_of('\0', from) == std::string::npos;
+}
+
+}  // namespace zero_fill
+
+TEST_CASE("zero fill writes zeros only past the writer and Seal cuts them off",
+          "[storage][segment][zero_fill]") {
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  auto segment = f.Create();
+  f.Append(*segment, 300, kT0);
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  CHECK_FALSE(segment->TakeZeroFillRequest(16384));  // One pending request at a time.
+  REQUIRE_OK(segment->ZeroFillChunk(8192));
+  // Page aligned after the 300 bytes written: [4096, 12288) is zeros now.
+  CHECK(segment->zero_filled() == 4096 + 8192);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == 4096 + 8192);
+  segment->FinishZeroFillRequest();
+  // Writes below the zero-filled end and past it both land intact.
+  for (int i = 0; i < 40; ++i) f.Append(*segment, 500, kT0 + i);
+  REQUIRE(segment->size() > segment->zero_filled());
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  REQUIRE_OK(segment->ZeroFillChunk(8192));
+  // The filler starts past the writer's end, never over it.
+  CHECK(segment->zero_filled() == (segment->size() + 4095) / 4096 * 4096 + 8192);
+  zero_fill::CheckAppended(f, *segment);
+  std::string file = FileBytes(f.fs.get(), f.Path(".log"));
+  CHECK(file.size() == segment->zero_filled());
+  CHECK(zero_fill::AllZero(file, segment->size()));
+  REQUIRE_OK(segment->Seal());
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
+  // A sealed segment takes no more requests.
+  CHECK_FALSE(segment->TakeZeroFillRequest(16384));
+}
+
+TEST_CASE("zero fill never passes segment.bytes and is off in mmap mode",
+          "[storage][segment][zero_fill]") {
+  {
+    SegmentFixture f(SegmentWriteMode::kPwrite);
+    f.options.segment_bytes = 20000;
+    auto segment = f.Create();
+    f.Append(*segment, 300, kT0);
+    REQUIRE(segment->TakeZeroFillRequest(1 << 20));
+    for (int i = 0; i < 10; ++i) REQUIRE_OK(segment->ZeroFillChunk(8192));
+    CHECK(segment->zero_filled() == 20480);  // segment.bytes rounded up to a page.
+  }
+  {
+    SegmentFixture f(SegmentWriteMode::kMmap);
+    auto segment = f.Create();
+    f.Append(*segment, 300, kT0);
+    CHECK_FALSE(segment->TakeZeroFillRequest(16384));
+  }
+}
+
+TEST_CASE("after a crash with zeros ahead, recovery keeps every batch and cuts the zeros",
+          "[storage][segment][zero_fill][recovery]") {
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  auto segment = f.Create();
+  for (int i = 0; i < 10; ++i) f.Append(*segment, 700, kT0 + i);
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  REQUIRE_OK(segment->ZeroFillChunk(16384));
+  const uint64_t size = segment->size();
+  segment.reset();  // Dropped without Seal: what a kill leaves.
+  auto reopened = f.Open(/*active=*/true);
+  auto recovery = reopened->Recover();
+  REQUIRE_OK(recovery);
+  CHECK(recovery->valid_bytes == size);
+  CHECK(recovery->zero_tail);
+  CHECK(recovery->corruption.empty());
+  CHECK(recovery->truncated_bytes == (size + 4095) / 4096 * 4096 + 16384 - size);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+  zero_fill::CheckAppended(f, *reopened);
+}
+
+TEST_CASE("TruncateTo stops zero fill and cuts the zeros with the batches",
+          "[storage][segment][zero_fill]") {
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  auto segment = f.Create();
+  for (int i = 0; i < 10; ++i) f.Append(*segment, 700, kT0 + i);
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  REQUIRE_OK(segment->ZeroFillChunk(16384));
+  segment->FinishZeroFillRequest();
+  auto removed = segment->TruncateTo(kBase + 5);
+  REQUIRE_OK(removed);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
+  CHECK_FALSE(segment->TakeZeroFillRequest(16384));
+  f.appended.resize(5);
+  f.next_offset = kBase + 5;
+  f.Append(*segment, 700, kT0);
+  zero_fill::CheckAppended(f, *segment);
+}
+
+TEST_CASE("a writer racing the zero filler never loses a byte", "[storage][segment][zero_fill]") {
+  // Small chunks close ahead of the writer, so writes often reach the range
+  // being zero-filled and must wait for it (ThreadSanitizer runs this too).
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  f.options.segment_bytes = 1 << 20;
+  auto segment = f.Create();
+  ZeroFiller filler(/*chunk_bytes=*/4096, /*ahead_bytes=*/8192);
+  uint64_t max_filled = 0;
+  for (int i = 0; i < 1500; ++i) {
+    f.Append(*segment, 200 + (i * 37) % 900, kT0 + i);
+    if (segment->TakeZeroFillRequest(filler.ahead_bytes())) filler.Request(segment);
+    max_filled = std::max(max_filled, segment->zero_filled());
+  }
+  zero_fill::CheckAppended(f, *segment);
+  CHECK(max_filled > 0);
+  REQUIRE_OK(segment->Seal());  // Waits for a chunk in progress, then cuts.
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
+  zero_fill::CheckAppended(f, *segment);
 }
 
 }  // namespace

@@ -64,7 +64,8 @@ struct BrokerOptions {
   // the active segment's end. Each sync of the log then writes only data
   // and skips the filesystem's journal commit of newly allocated blocks:
   // about 20-35 % faster commits on ext4 (docs/storage.md). The price is
-  // that such a log's bytes are written to disk twice (once as zeros).
+  // that such a log's bytes are written to disk twice (once as zeros);
+  // on copy-on-write filesystems (btrfs, ZFS) turn it off.
   // Needs background_threads. Default true.
   bool zero_fill_ahead = true;
 

@@ -214,6 +214,13 @@ absl::Status Log::AppendBatches(absl::Span<const MutableByteSpan> batches, Appen
 void Log::MaybeRequestZeroFill() {
   if (zero_filler_ == nullptr || !syncs_often_) return;
   const std::shared_ptr<Segment>& active = writer_segments_.back();
+  // Only while the syncs go on: no sync for a chunk's worth of appends
+  // (flush.messages raised, Flush no longer called) and the zeros would be
+  // written for nothing until the next sync says otherwise.
+  const uint64_t since_sync = last_synced_base_ == active->base_offset()
+                                  ? active->size() - last_synced_size_
+                                  : active->size();
+  if (since_sync > zero_filler_->chunk_bytes()) return;
   if (active->TakeZeroFillRequest(zero_filler_->ahead_bytes())) zero_filler_->Request(active);
 }
 
@@ -381,8 +388,12 @@ absl::Status Log::MaybeRoll(uint64_t batch_bytes, int64_t first_offset, int64_t 
 }
 
 absl::Status Log::Roll(int64_t base_offset) {
-  // The new segment first: if the disk is full the old one is still the
-  // active one, untouched, and the log stays usable.
+  // The old segment's zeros (and preallocated tail) go before the new
+  // segment exists: a second process reading the directory scans only the
+  // last segment for its end and trusts the length of the others.
+  if (absl::Status s = writer_segments_.back()->CutTail(); !s.ok()) return Fail(s);
+  // Then the new segment: if the disk is full the old one is still the
+  // active one, with all its batches, and the log stays usable.
   auto created = Segment::Create(fs_, dir_, base_offset, config_.segment_options(), clock_->NowMs());
   if (!created.ok()) return absl::IsResourceExhausted(created.status()) ? created.status()
                                                                         : Fail(created.status());
@@ -415,10 +426,11 @@ absl::Status Log::FlushLocked() {
   // Two syncs of one segment less than half a chunk apart: zero fill ahead
   // saves more journal commits than the one per chunk it costs.
   const uint64_t synced_size = active.size();
-  if (zero_filler_ != nullptr && last_synced_segment_ == &active) {
+  if (zero_filler_ != nullptr && last_synced_base_ == active.base_offset() &&
+      synced_size >= last_synced_size_) {
     syncs_often_ = synced_size - last_synced_size_ < zero_filler_->chunk_bytes() / 2;
   }
-  last_synced_segment_ = &active;
+  last_synced_base_ = active.base_offset();
   last_synced_size_ = synced_size;
   if (dir_dirty_) {
     if (absl::Status s = fs_->SyncDir(dir_); !s.ok()) return Fail(s);

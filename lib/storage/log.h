@@ -296,7 +296,7 @@ class Log {
   // Whether the active segment was last synced less than half a zero-fill
   // chunk after the sync before: then zero fill ahead pays for itself.
   bool syncs_often_ ABSL_GUARDED_BY(mu_) = false;
-  const Segment* last_synced_segment_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int64_t last_synced_base_ ABSL_GUARDED_BY(mu_) = -1;  // Of the segment last synced.
   uint64_t last_synced_size_ ABSL_GUARDED_BY(mu_) = 0;
   bool dir_dirty_ ABSL_GUARDED_BY(mu_) = false;  // A segment was created since the last dir sync.
   std::vector<std::shared_ptr<Segment>> unflushed_sealed_ ABSL_GUARDED_BY(mu_);

@@ -214,6 +214,8 @@ absl::Status LogManager::Close() {
     logs = std::move(logs_);
   }
   logs.clear();
+  // No zeros may land in these files once another owner can take them.
+  if (zero_filler_ != nullptr) zero_filler_->Stop();
   lock_.reset();
   return first_error;
 }

@@ -170,6 +170,7 @@ void Log::CloseForDeletion() {
   closed_ = true;
   deleted_ = true;
   pending_deletions_.clear();  // The whole directory goes.
+  if (!writer_segments_.empty()) writer_segments_.back()->StopZeroFill();
 }
 
 absl::Status Log::Close() {
@@ -177,6 +178,9 @@ absl::Status Log::Close() {
   if (closed_) return absl::OkStatus();
   closed_ = true;
   if (read_only_ || writer_segments_.empty()) return absl::OkStatus();
+  // Even a failed log's files get no more zeros once it is closed: the
+  // directory may have a new owner soon.
+  writer_segments_.back()->StopZeroFill();
   RILL_RETURN_IF_ERROR(failure_);
   // Seal (trim) first, then sync everything including the trimmed sizes: a
   // clean-shutdown marker must never stand for files whose trim was lost.

@@ -230,7 +230,9 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
   for (ByteSpan piece : pieces) bytes += piece.size();
   uint64_t end = position + bytes;
   RILL_RETURN_IF_ERROR(EnsureAllocated(end));
-  if (end > zero_filled_.load(std::memory_order_acquire)) ClaimUnfilled(position, end);
+  if (zero_fill_armed_ && end > zero_filled_.load(std::memory_order_acquire)) {
+    ClaimUnfilled(position, end);
+  }
   if (write_map_ != nullptr) {
     if (end + kPopulateStepBytes / 2 > populated_ && populated_ < allocated_) {
       uint64_t step = std::min(std::max(kPopulateStepBytes, end - populated_),
@@ -303,14 +305,19 @@ absl::Status Segment::Seal() {
   }
   RILL_RETURN_IF_ERROR(offset_index_->TrimToValidSize());
   RILL_RETURN_IF_ERROR(time_index_->TrimToValidSize());
+  RILL_RETURN_IF_ERROR(CutTail());
+  write_map_.reset();
+  active_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status Segment::CutTail() {
   StopZeroFill();
   uint64_t size = this->size();
   if (allocated_ > size) {
     RILL_RETURN_IF_ERROR(log_file_->Truncate(size));
     allocated_ = size;
   }
-  write_map_.reset();
-  active_ = false;
   return absl::OkStatus();
 }
 
@@ -541,7 +548,11 @@ bool Segment::TakeZeroFillRequest(uint64_t ahead) {
       }
       zero_file_ = *std::move(f);
     }
+    // Until armed, writes past zero_filled_ were not recorded in
+    // writer_end_: the writer (our caller, between writes) ends at size().
+    writer_end_ = std::max(writer_end_, size());
   }
+  zero_fill_armed_ = true;
   return !zero_fill_pending_.exchange(true, std::memory_order_acq_rel);
 }
 
@@ -553,9 +564,12 @@ absl::Status Segment::ZeroFillChunk(uint64_t chunk) {
   {
     std::lock_guard<std::mutex> lock(zero_mu_);
     if (zero_fill_stopped_ || zero_file_ == nullptr) return absl::OkStatus();
-    // Page aligned past every write: the zeros never share a block with
-    // data, so the writer never waits on a page they dirtied.
-    begin = std::max(zero_filled_.load(std::memory_order_relaxed), RoundUpToPage(writer_end_));
+    // Page aligned past every write, so the zeros never share a block with
+    // data; starting a quarter chunk past the writer (when the filler is
+    // not yet ahead, as after a roll), so its next appends do not wait for
+    // this chunk's write and sync.
+    begin = std::max(zero_filled_.load(std::memory_order_relaxed),
+                     RoundUpToPage(writer_end_ + chunk / 4));
     end = std::min(begin + chunk, RoundUpToPage(options_.segment_bytes));
     if (begin >= end) return absl::OkStatus();
     zeroing_begin_ = begin;
@@ -588,6 +602,7 @@ void Segment::StopZeroFill() {
   std::unique_lock<std::mutex> lock(zero_mu_);
   zero_fill_stopped_ = true;
   zero_cv_.wait(lock, [&] { return zeroing_end_ <= zeroing_begin_; });
+  zero_file_.reset();  // A sealed segment may live for days: no spare descriptor.
   // The zeros lengthen the file: Seal and TruncateTo cut what lies past size().
   allocated_ = std::max(allocated_, zero_file_end_);
 }

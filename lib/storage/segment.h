@@ -175,14 +175,18 @@ class Segment {
   // Bytes from the start of the file that are written (data or synced
   // zeros): a write ending at or below needs no allocation.
   uint64_t zero_filled() const { return zero_filled_.load(std::memory_order_acquire); }
-  // The writer's side: no more zero fill; waits for a chunk in progress and
-  // makes the zeros part of the file's allocated length (Seal and TruncateTo
-  // cut them).
+  // The writer's side (or a closing log's): no more zero fill; waits for a
+  // chunk in progress, closes the filler's descriptor and makes the zeros
+  // part of the file's allocated length (CutTail and TruncateTo cut them).
   void StopZeroFill();
 
   // The segment stops being the active one (roll) or the log closes: the
   // final time-index entry, indexes and `.log` trimmed to their valid sizes.
   absl::Status Seal();
+  // Stops zero fill and cuts the `.log` to size() (zeros, a preallocated
+  // tail). Seal does it; a roll does it first, before the next segment
+  // exists, so a reader never finds a segment with a tail below the last.
+  absl::Status CutTail();
 
   // Trims both indexes to their valid entries (an inactive segment whose
   // indexes recovery rebuilt at full size).
@@ -264,6 +268,9 @@ class Segment {
   // Zero fill ahead. zero_filled_ only grows while zero fill runs.
   std::atomic<uint64_t> zero_filled_{0};
   std::atomic<bool> zero_fill_pending_{false};
+  // The writer's: a request was granted, so writes past zero_filled_ must
+  // coordinate with the filler (never set: no lock on the append path).
+  bool zero_fill_armed_ = false;
   std::unique_ptr<File>
       zero_file_;  // The filler's descriptor; set by the writer before any request.
   std::mutex zero_mu_;

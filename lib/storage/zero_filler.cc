@@ -9,18 +9,23 @@ namespace rill::storage {
 ZeroFiller::ZeroFiller(uint64_t chunk_bytes, uint64_t ahead_bytes)
     : chunk_bytes_(chunk_bytes), ahead_bytes_(ahead_bytes), thread_([this] { Loop(); }) {}
 
-ZeroFiller::~ZeroFiller() {
+ZeroFiller::~ZeroFiller() { Stop(); }
+
+void ZeroFiller::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    queue_.clear();
   }
   cv_.notify_one();
-  thread_.join();
+  std::lock_guard<std::mutex> join(join_mu_);
+  if (thread_.joinable()) thread_.join();
 }
 
 void ZeroFiller::Request(std::weak_ptr<Segment> segment) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
     queue_.push_back(std::move(segment));
   }
   cv_.notify_one();

@@ -42,13 +42,17 @@ class ZeroFiller {
   static constexpr uint64_t kAheadBytes = 4 << 20;
 
   explicit ZeroFiller(uint64_t chunk_bytes = kChunkBytes, uint64_t ahead_bytes = kAheadBytes);
-  ~ZeroFiller();  // Stops the thread; queued requests are dropped.
+  ~ZeroFiller();  // Stop().
   ZeroFiller(const ZeroFiller&) = delete;
   ZeroFiller& operator=(const ZeroFiller&) = delete;
 
   // Zero-fills ahead of `segment` (which granted the request with
   // Segment::TakeZeroFillRequest).
   void Request(std::weak_ptr<Segment> segment);
+
+  // Drops queued requests, finishes the chunk in progress and joins the
+  // thread; later requests are dropped. Idempotent.
+  void Stop();
 
   uint64_t chunk_bytes() const { return chunk_bytes_; }
   uint64_t ahead_bytes() const { return ahead_bytes_; }
@@ -62,6 +66,7 @@ class ZeroFiller {
   std::condition_variable cv_;
   std::deque<std::weak_ptr<Segment>> queue_;  // Guarded by mu_.
   bool stop_ = false;                         // Guarded by mu_.
+  std::mutex join_mu_;                        // One Stop() joins.
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include "lib/storage/segment.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -571,8 +572,8 @@ TEST_CASE("zero fill writes zeros only past the writer and Seal cuts them off",
   REQUIRE(segment->size() > segment->zero_filled());
   REQUIRE(segment->TakeZeroFillRequest(16384));
   REQUIRE_OK(segment->ZeroFillChunk(8192));
-  // The filler starts past the writer's end, never over it.
-  CHECK(segment->zero_filled() == (segment->size() + 4095) / 4096 * 4096 + 8192);
+  // The filler starts a quarter chunk past the writer's end, page aligned.
+  CHECK(segment->zero_filled() == (segment->size() + 2048 + 4095) / 4096 * 4096 + 8192);
   zero_fill::CheckAppended(f, *segment);
   std::string file = FileBytes(f.fs.get(), f.Path(".log"));
   CHECK(file.size() == segment->zero_filled());
@@ -581,6 +582,27 @@ TEST_CASE("zero fill writes zeros only past the writer and Seal cuts them off",
   CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
   // A sealed segment takes no more requests.
   CHECK_FALSE(segment->TakeZeroFillRequest(16384));
+}
+
+TEST_CASE("the filler's descriptor lives only while zero fill runs",
+          "[storage][segment][zero_fill]") {
+  auto open_fds = [] {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+      (void)entry;
+      ++n;
+    }
+    return n;
+  };
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  auto segment = f.Create();
+  f.Append(*segment, 300, kT0);
+  const int before = open_fds();
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  CHECK(open_fds() == before + 1);
+  REQUIRE_OK(segment->ZeroFillChunk(8192));
+  REQUIRE_OK(segment->Seal());
+  CHECK(open_fds() == before);
 }
 
 TEST_CASE("zero fill never passes segment.bytes and is off in mmap mode",
@@ -617,7 +639,7 @@ TEST_CASE("after a crash with zeros ahead, recovery keeps every batch and cuts t
   CHECK(recovery->valid_bytes == size);
   CHECK(recovery->zero_tail);
   CHECK(recovery->corruption.empty());
-  CHECK(recovery->truncated_bytes == (size + 4095) / 4096 * 4096 + 16384 - size);
+  CHECK(recovery->truncated_bytes == (size + 4096 + 4095) / 4096 * 4096 + 16384 - size);
   CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
   zero_fill::CheckAppended(f, *reopened);
 }

@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "lib/broker/broker_impl.h"
 #include "lib/client/murmur2.h"
 #include "lib/format/batch_scanner.h"
@@ -522,6 +524,61 @@ TEST_CASE("producer configs are read by Kafka name", "[client][producer][config]
   auto bad = Producer::Create(c.broker.get(), {.linger_ms = -1});
   CHECK(absl::IsInvalidArgument(bad.status()));
   CHECK(absl::StrContains(bad.status().message(), "linger.ms"));
+}
+
+TEST_CASE("a topic synced at every commit gets zeros ahead while producing, none after close",
+          "[client][producer][zero_fill]") {
+  // A real directory and background threads: BrokerOptions::zero_fill_ahead
+  // (on by default) needs both.
+  const bool zero_fill = GENERATE(true, false);
+  INFO("zero_fill_ahead " << zero_fill);
+  TempDir dir;
+  const std::string partition_dir = dir.path() + "/z-0";
+  auto log_file_bytes = [&] {
+    uint64_t total = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(partition_dir)) {
+      if (entry.path().extension() == ".log") total += entry.file_size();
+    }
+    return total;
+  };
+  auto log_of = [](Broker* broker) {
+    return static_cast<broker::BrokerImpl*>(broker)->topic_impl("z")->partition_impl(0)->log();
+  };
+  std::vector<std::string> values;
+  {
+    BrokerOptions options;
+    options.zero_fill_ahead = zero_fill;
+    auto broker = Broker::Open(dir.path(), options);
+    REQUIRE_OK(broker);
+    TopicOptions topic;
+    topic.partitions = 1;
+    topic.flush_messages = 10;
+    topic.segment_bytes = 1 << 20;  // A few rolls, each cutting the zeros.
+    REQUIRE_OK((*broker)->CreateTopic("z", topic));
+    Producer producer(broker->get(), {.batch_size = 4096, .linger_ms = 1});
+    std::atomic<int> errors{0};
+    bool zeros_seen = false;
+    for (int i = 0; i < 20000; ++i) {
+      values.push_back(absl::StrCat("record-", i, "-", std::string(90, 'v')));
+      producer.Send({.topic = "z", .partition = 0, .value = values.back()},
+                    [&](const absl::StatusOr<RecordMetadata>& md) { errors += !md.ok(); });
+      if (i % 100 == 99) {
+        producer.Flush();
+        if (log_file_bytes() > log_of(broker->get())->size_bytes()) zeros_seen = true;
+      }
+    }
+    REQUIRE_OK(producer.Close());
+    CHECK(errors == 0);
+    CHECK(zeros_seen == zero_fill);
+    CHECK(log_of(broker->get())->segment_count() > 1);
+    REQUIRE_OK((*broker)->Close());
+  }
+  auto broker = Broker::Open(dir.path(), ManualBrokerOptions());
+  REQUIRE_OK(broker);
+  CHECK(log_file_bytes() == log_of(broker->get())->size_bytes());
+  std::vector<Stored> stored = ReadAll(broker->get(), "z", 0);
+  REQUIRE(stored.size() == values.size());
+  for (size_t i = 0; i < values.size(); ++i) CHECK(*stored[i].value == values[i]);
 }
 
 }  // namespace

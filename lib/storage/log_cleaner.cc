@@ -134,9 +134,16 @@ Range ComputeRange(const Log::CleanerSnapshot& snap, int64_t checkpoint, int64_t
   for (size_t i = 0; i < std::min(r.dirty_begin, r.dirty_end); ++i) r.clean_bytes += segs[i]->size();
   for (size_t i = r.dirty_begin; i < r.dirty_end; ++i) r.dirty_bytes += segs[i]->size();
   if (r.dirty_bytes > 0 && snap.config.max_compaction_lag_ms != INT64_MAX) {
-    const Segment& first = *segs[r.dirty_begin];
-    int64_t written = first.first_batch_timestamp().value_or(first.created_ms());
-    r.max_lag_passed = written < now - snap.config.max_compaction_lag_ms;
+    // Kafka's maxCompactionDelay: the earliest first-batch timestamp of the
+    // dirty segments below the active one, counting only real ones (> 0);
+    // batches without a timestamp never force a cleaning.
+    int64_t earliest = INT64_MAX;
+    for (size_t i = r.dirty_begin; i + 1 < n; ++i) {
+      std::optional<int64_t> first = segs[i]->first_batch_timestamp();
+      if (first && *first > 0) earliest = std::min(earliest, *first);
+    }
+    r.max_lag_passed = earliest != INT64_MAX &&
+                       earliest < now - std::max<int64_t>(snap.config.max_compaction_lag_ms, 0);
   }
   return r;
 }

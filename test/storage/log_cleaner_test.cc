@@ -76,8 +76,9 @@ class Fixture {
                  const format::BatchOptions& options = {}) {
     format::RecordBatchBuilder builder(options);
     for (const auto& [k, v] : records) {
-      REQUIRE(builder.Append(clock.NowMs(), absl::string_view(k),
-                             v ? format::NullableBytes(*v) : std::nullopt)
+      REQUIRE(builder
+                  .Append(timestamp.value_or(clock.NowMs()), absl::string_view(k),
+                          v ? format::NullableBytes(*v) : std::nullopt)
                   .ok());
     }
     auto built = builder.Build();
@@ -91,6 +92,7 @@ class Fixture {
   }
 
   ManualClock clock;
+  std::optional<int64_t> timestamp;  // Of the records Append writes; default the clock's.
   std::unique_ptr<LogManager> manager;
   Log* log = nullptr;
   std::unique_ptr<LogCleaner> cleaner;
@@ -333,6 +335,32 @@ TEST_CASE("the dirty ratio, min.compaction.lag.ms and max.compaction.lag.ms deci
   f.clock.Advance(absl::Seconds(61));
   REQUIRE_OK(f.cleaner->CleanDirtiest());
   CHECK(f.cleaner->first_dirty_offset({"test", 0}) > cleaned_to);
+}
+
+TEST_CASE("max.compaction.lag.ms counts only batches with a timestamp, as Kafka",
+          "[storage][cleaner]") {
+  TempDir dir;
+  LogConfig config = CompactConfig();
+  config.min_cleanable_dirty_ratio = 1.0;  // Never cleaned for its ratio.
+  config.max_compaction_lag_ms = 60'000;
+  Fixture f(FileSystem::Posix(), dir.path(), config);
+  REQUIRE_OK(f.Open());
+  // Dirty segments whose batches carry no timestamp (-1): Kafka's
+  // maxCompactionDelay skips them, so however old, they force nothing.
+  f.timestamp = -1;
+  WriteRounds(f, 10, 10);
+  f.Append({{"later", "y"}});
+  REQUIRE(f.log->segment_count() > 1);  // Dirt below the active segment.
+  f.clock.Advance(absl::Seconds(61));
+  REQUIRE_OK(f.cleaner->CleanDirtiest());
+  CHECK(f.cleaner->first_dirty_offset({"test", 0}) <= 0);
+  // Dirty segments with a real first timestamp older than the lag do.
+  f.timestamp.reset();
+  WriteRounds(f, 10, 10);
+  f.Append({{"latest", "z"}});
+  f.clock.Advance(absl::Seconds(61));
+  REQUIRE_OK(f.cleaner->CleanDirtiest());
+  CHECK(f.cleaner->first_dirty_offset({"test", 0}) > 0);
 }
 
 TEST_CASE("a full offset map cleans what fits and continues in the next pass",

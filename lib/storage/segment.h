@@ -24,8 +24,8 @@
 // thread writes zeros past the writer's end and syncs them, through a file
 // descriptor of its own. The writer never writes where zeros are being
 // written (it waits, rarely) and the zeros never land on a written byte.
-// Seal() and TruncateTo() stop it and cut the zeros off the file; after a
-// crash recovery cuts them as it cuts a preallocated tail.
+// CutTail() (a roll, Seal) and TruncateTo() stop it and cut the zeros off
+// the file; after a crash recovery cuts them as it cuts a preallocated tail.
 //
 // Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
 // log's single writer; size(), Slice(), FindBatchPosition() and the getters
@@ -269,10 +269,11 @@ class Segment {
   std::atomic<uint64_t> zero_filled_{0};
   std::atomic<bool> zero_fill_pending_{false};
   // The writer's: a request was granted, so writes past zero_filled_ must
-  // coordinate with the filler (never set: no lock on the append path).
+  // coordinate with the filler (while unset, appends take no lock).
   bool zero_fill_armed_ = false;
-  std::unique_ptr<File>
-      zero_file_;  // The filler's descriptor; set by the writer before any request.
+  // The filler's descriptor; opened by the writer before the first request,
+  // closed by StopZeroFill.
+  std::unique_ptr<File> zero_file_;
   std::mutex zero_mu_;
   std::condition_variable zero_cv_;
   uint64_t zeroing_begin_ = 0;      // Guarded by zero_mu_: [begin, end) is being

@@ -8,8 +8,8 @@
 // must also commit the new blocks' allocation to the filesystem journal,
 // while an fdatasync of bytes written over blocks already allocated and
 // synced only writes the data and flushes the disk cache. On this project's
-// machines the second costs about half the first (docs/
-// storage.md, "Zero fill ahead"). A log with flush.messages = 1000 pays one
+// machines the second costs about half the first (docs/storage.md, "Zero
+// fill ahead"). A log with flush.messages = 1000 pays one
 // of those syncs per commit point, on the producer's critical path; with
 // the zeros in place ahead of it the allocation is committed here, once per
 // chunk, off that path. PostgreSQL zero-fills new WAL segments for the same
@@ -17,7 +17,7 @@
 //
 // The cost is disk bandwidth: a zero-filled log writes each byte twice. So
 // the log asks for it only while it syncs at least twice per chunk
-// (log.cc), and Seal() cuts unused zeros off the file.
+// (log.cc), and a roll or close cuts unused zeros off the file.
 //
 // Thread safety: Request may be called from any thread. Segments are held
 // weakly while queued: a segment dropped by its log is skipped.

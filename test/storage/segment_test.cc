@@ -553,6 +553,16 @@ bool AllZero(const std::string& s, size_t from) {
   return s.find_first_not_of('\0', from) == std::string::npos;
 }
 
+// A pwrite segment of ten 700-byte batches with one 16 KiB chunk of zeros
+// ahead (starting a quarter chunk past the batches, page aligned).
+std::shared_ptr<Segment> WithZerosAhead(SegmentFixture& f) {
+  auto segment = f.Create();
+  for (int i = 0; i < 10; ++i) f.Append(*segment, 700, kT0 + i);
+  REQUIRE(segment->TakeZeroFillRequest(16384));
+  REQUIRE_OK(segment->ZeroFillChunk(16384));
+  return segment;
+}
+
 }  // namespace zero_fill
 
 TEST_CASE("zero fill writes zeros only past the writer and Seal cuts them off",
@@ -627,10 +637,7 @@ TEST_CASE("zero fill never passes segment.bytes and is off in mmap mode",
 TEST_CASE("after a crash with zeros ahead, recovery keeps every batch and cuts the zeros",
           "[storage][segment][zero_fill][recovery]") {
   SegmentFixture f(SegmentWriteMode::kPwrite);
-  auto segment = f.Create();
-  for (int i = 0; i < 10; ++i) f.Append(*segment, 700, kT0 + i);
-  REQUIRE(segment->TakeZeroFillRequest(16384));
-  REQUIRE_OK(segment->ZeroFillChunk(16384));
+  auto segment = zero_fill::WithZerosAhead(f);
   const uint64_t size = segment->size();
   segment.reset();  // Dropped without Seal: what a kill leaves.
   auto reopened = f.Open(/*active=*/true);
@@ -647,10 +654,7 @@ TEST_CASE("after a crash with zeros ahead, recovery keeps every batch and cuts t
 TEST_CASE("TruncateTo stops zero fill and cuts the zeros with the batches",
           "[storage][segment][zero_fill]") {
   SegmentFixture f(SegmentWriteMode::kPwrite);
-  auto segment = f.Create();
-  for (int i = 0; i < 10; ++i) f.Append(*segment, 700, kT0 + i);
-  REQUIRE(segment->TakeZeroFillRequest(16384));
-  REQUIRE_OK(segment->ZeroFillChunk(16384));
+  auto segment = zero_fill::WithZerosAhead(f);
   segment->FinishZeroFillRequest();
   auto removed = segment->TruncateTo(kBase + 5);
   REQUIRE_OK(removed);

@@ -58,15 +58,21 @@ struct BrokerOptions {
   // Open without the directory lock and never write: to inspect a
   // directory another process owns.
   bool read_only = false;
-  // rill's own, not a Kafka config. While a partition's log syncs often
-  // (flush.messages or flush.ms small enough for two syncs per MiB
-  // appended), a broker thread writes and syncs zeros a few MiB ahead of
-  // the active segment's end. Each sync of the log then writes only data
+  // rill's own, not a Kafka config: zeros written ahead of each active
+  // segment's end, in one of two ways (docs/storage.md "Zero fill ahead").
+  // While a partition's log syncs often (flush.messages or flush.ms small
+  // enough for two syncs per MiB appended), a broker thread writes and
+  // syncs zeros a few MiB ahead. Each sync of the log then writes only data
   // and skips the filesystem's journal commit of newly allocated blocks:
-  // about 20-35 % faster commits on ext4 (docs/storage.md). The price is
-  // that such a log's bytes are written to disk twice (once as zeros);
-  // on copy-on-write filesystems (btrfs, ZFS) turn it off.
-  // Needs background_threads. Default true.
+  // about 20-35 % faster commits on ext4. The price is that such a log's
+  // bytes are written to disk twice (once as zeros); on copy-on-write
+  // filesystems (btrfs, ZFS) turn it off. This way needs background_threads.
+  // A log that never syncs (flush.messages and flush.ms unset, Kafka's
+  // default) instead writes zeros up to 512 KiB ahead itself, unsynced, so
+  // the page cache holds its data in large folios: cheaper writes, and
+  // readers map the data ~4 x faster. Those zeros are overwritten in
+  // memory, not written to disk. Either way the zeros are cut at a roll or
+  // close, and recovery cuts them after a crash. Default true.
   bool zero_fill_ahead = true;
 
   // The log cleaner (compaction of topics whose cleanup.policy has

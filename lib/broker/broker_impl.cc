@@ -125,6 +125,8 @@ absl::Status BrokerImpl::Load() {
   // test wants no thread of its own writing into its files).
   lm.zero_fill_ahead = options_.zero_fill_ahead && options_.background_threads &&
                        fs_ == storage::FileSystem::Posix();
+  // The writer's own zeros ahead (logs that never sync) need no thread.
+  lm.zeros_ahead = options_.zero_fill_ahead && fs_ == storage::FileSystem::Posix();
   lm.config_for = [&by_name, this](const std::string& topic) {
     auto it = by_name.find(topic);
     return ToLogConfig(it != by_name.end() ? it->second.options : options_.default_topic);

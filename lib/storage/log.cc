@@ -35,6 +35,7 @@ Log::Log(const LogOpenParams& params)
       read_only_(params.read_only),
       clean_shutdown_(params.clean_shutdown),
       zero_filler_(params.read_only ? nullptr : params.zero_filler),
+      zeros_ahead_(params.zeros_ahead && !params.read_only),
       jitter_state_(std::hash<std::string>{}(params.dir) ^ 0x9E3779B97F4A7C15ull) {
   max_message_bytes_.store(params.config.max_message_bytes);
   recovery_point_.store(params.recovery_point);
@@ -318,7 +319,13 @@ absl::Status Log::AppendLocked(absl::Span<const MutableByteSpan> batches,
 }
 
 absl::Status Log::WritePending(PendingWrite* pending) {
-  absl::Status s = writer_segments_.back()->AppendBatches(pending->pieces, pending->batches);
+  // Zeros written ahead would be synced too, by a log that syncs: only
+  // for one that never does (it syncs at a roll and a close, after the
+  // zeros are cut).
+  const bool zeros_ahead =
+      zeros_ahead_ && config_.flush_messages == INT64_MAX && config_.flush_ms == INT64_MAX;
+  absl::Status s =
+      writer_segments_.back()->AppendBatches(pending->pieces, pending->batches, zeros_ahead);
   if (!s.ok()) {
     // A full disk leaves nothing written and the log usable; anything else
     // (EIO) means the file can no longer be trusted.

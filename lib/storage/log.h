@@ -61,6 +61,9 @@ struct LogOpenParams {
   // Zero fill ahead of the active segment while the log syncs often
   // (zero_filler.h); nullptr: never. Not owned; outlives the log.
   ZeroFiller* zero_filler = nullptr;
+  // While the log's config never syncs it (flush.messages and flush.ms
+  // unset), its writes put zeros ahead in the page cache (segment.h).
+  bool zeros_ahead = false;
 };
 
 // What Open found and did (for logs and tests).
@@ -293,6 +296,7 @@ class Log {
   int64_t unflushed_messages_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t first_unflushed_ms_ ABSL_GUARDED_BY(mu_) = -1;
   ZeroFiller* const zero_filler_;
+  const bool zeros_ahead_;
   // Whether the active segment was last synced less than half a zero-fill
   // chunk after the sync before: then zero fill ahead pays for itself.
   bool syncs_often_ ABSL_GUARDED_BY(mu_) = false;

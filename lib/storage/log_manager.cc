@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Log>> LogManager::OpenLog(const std::string& topi
   params.read_only = options_.read_only;
   params.clean_shutdown = clean_shutdown_;
   params.zero_filler = zero_filler_.get();
+  params.zeros_ahead = options_.zeros_ahead;
   auto rp = recovery_points_.find({topic, partition});
   params.recovery_point = rp == recovery_points_.end() ? -1 : rp->second;
   auto ls = log_start_offsets_.find({topic, partition});

@@ -49,6 +49,9 @@ struct LogManagerOptions {
   std::function<LogConfig(const std::string& topic)> config_for;
   // Run a ZeroFiller thread for the logs that sync often (zero_filler.h).
   bool zero_fill_ahead = false;
+  // Logs that never sync write zeros ahead into the page cache
+  // (segment.h, "Zeros ahead in the page cache").
+  bool zeros_ahead = false;
 };
 
 using TopicPartition = std::pair<std::string, int32_t>;

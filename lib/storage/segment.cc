@@ -22,6 +22,16 @@ constexpr uint64_t kMaxGrowthBytes = 64 << 20;
 // costs ~12 µs on this project's VMs, MADV_POPULATE_WRITE of 1 MiB far less
 // per page.
 constexpr uint64_t kPopulateStepBytes = 1 << 20;
+// Zeros ahead in the page cache (segment.h): written 256 KiB at a time on
+// 256 KiB boundaries, whenever fewer than 128 KiB lie ahead of the writer.
+// Larger pieces make larger folios, which readers map faster still (1 MiB:
+// 4.5 ms instead of 9 for 464 MB), but ext4 walks every block of a folio
+// on each small write into it: with 1 MiB pieces rill's appends took 10 %
+// more CPU than with none, with 256 KiB pieces a little less.
+constexpr uint64_t kZerosAheadBytes = 256 << 10;
+// One static buffer of zeros, written many times by one pwritev.
+constexpr size_t kZeroBufferBytes = 64 << 10;
+alignas(4096) const uint8_t kZeros[kZeroBufferBytes] = {};
 
 uint64_t RoundUpToPage(uint64_t n) {
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
@@ -188,7 +198,7 @@ absl::Status Segment::EnsureAllocated(uint64_t end) {
           log_path_, ": append to byte ", end, " would pass the segment's mapping of ",
           map_bytes_, " bytes"));
     }
-    allocated_ = end;
+    allocated_ = std::max(allocated_, end);  // The file may go on with zeros.
     return absl::OkStatus();
   }
   if (end > map_bytes_) {
@@ -221,7 +231,7 @@ absl::Status Segment::Append(ByteSpan batches, int64_t last_offset, int64_t max_
 }
 
 absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
-                                    absl::Span<const BatchMeta> batches) {
+                                    absl::Span<const BatchMeta> batches, bool zeros_ahead) {
   if (!active_) {
     return absl::FailedPreconditionError(absl::StrCat(log_path_, " is not the active segment"));
   }
@@ -232,6 +242,8 @@ absl::Status Segment::AppendBatches(absl::Span<const ByteSpan> pieces,
   RILL_RETURN_IF_ERROR(EnsureAllocated(end));
   if (zero_fill_armed_ && end > zero_filled_.load(std::memory_order_acquire)) {
     ClaimUnfilled(position, end);
+  } else if (zeros_ahead && end + kZerosAheadBytes / 2 > allocated_) {
+    WriteZerosAhead(end);
   }
   if (write_map_ != nullptr) {
     if (end + kPopulateStepBytes / 2 > populated_ && populated_ < allocated_) {
@@ -556,10 +568,27 @@ bool Segment::TakeZeroFillRequest(uint64_t ahead) {
   return !zero_fill_pending_.exchange(true, std::memory_order_acq_rel);
 }
 
+void Segment::WriteZerosAhead(uint64_t end) {
+  if (write_map_ != nullptr || options_.preallocate || zeros_ahead_failed_) return;
+  // Page aligned past the write, so no block holds both; through the
+  // boundary a piece past it, so later zeros start on a boundary.
+  const uint64_t begin = std::max(allocated_, RoundUpToPage(end));
+  const uint64_t stop =
+      std::min((end + 2 * kZerosAheadBytes - 1) / kZerosAheadBytes * kZerosAheadBytes,
+               std::min(map_bytes_, RoundUpToPage(options_.segment_bytes)));
+  if (begin >= stop) return;
+  absl::InlinedVector<ByteSpan, 32> pieces;
+  for (uint64_t at = begin; at < stop; at += kZeroBufferBytes) {
+    pieces.push_back(ByteSpan(kZeros, std::min<uint64_t>(kZeroBufferBytes, stop - at)));
+  }
+  // Even a failed write may have lengthened the file: CutTail cuts up to
+  // allocated_. A failure (a full disk, most likely) ends zeros ahead here;
+  // the append that follows reports it if it matters.
+  if (!log_file_->WriteAtV(begin, pieces).ok()) zeros_ahead_failed_ = true;
+  allocated_ = stop;
+}
+
 absl::Status Segment::ZeroFillChunk(uint64_t chunk) {
-  // Zeros come from one static buffer, written many times by one pwritev.
-  static constexpr size_t kZeroBufferBytes = 64 << 10;
-  alignas(4096) static const uint8_t kZeros[kZeroBufferBytes] = {};
   uint64_t begin, end;
   {
     std::lock_guard<std::mutex> lock(zero_mu_);

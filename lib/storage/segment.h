@@ -27,6 +27,18 @@
 // CutTail() (a roll, Seal) and TruncateTo() stop it and cut the zeros off
 // the file; after a crash recovery cuts them as it cuts a preallocated tail.
 //
+// Zeros ahead in the page cache: for a log that never syncs, the writer
+// itself writes zeros past its end, 256 KiB at a time on 256 KiB
+// boundaries, and never syncs them. The kernel sizes page-cache folios by
+// the write that creates them, so the zeros make large folios that the
+// log's own (smaller, unaligned) writes then only copy into. On this
+// project's VMs (Linux 6.18, ext4) writing 464 MB as 15 KB pieces took
+// 64 ns of kernel time per 116-byte record without zeros ahead and 34 ns
+// with them (41 and 28 ns for 61 KB pieces), and faulting the finished file
+// into a reader's mapping took 28-36 ms without and 9 ms with. The zeros
+// are overwritten in memory long before writeback would write them; the
+// tail is cut as zero fill's is.
+//
 // Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
 // log's single writer; size(), Slice(), FindBatchPosition() and the getters
 // may be called from any thread at any time.
@@ -147,8 +159,13 @@ class Segment {
   // without preallocation a failed write is cut off the file again, so no
   // whole batch that was never acknowledged survives past size() into a
   // later recovery. ResourceExhausted when the disk is full.
-  absl::Status AppendBatches(absl::Span<const ByteSpan> pieces,
-                             absl::Span<const BatchMeta> batches);
+  //
+  // With `zeros_ahead` (pwrite mode, no preallocation, zero fill not
+  // armed), the writer first writes zeros through the 256 KiB boundary
+  // 256 KiB past the write whenever fewer than 128 KiB of them lie ahead:
+  // see "Zeros ahead in the page cache" above.
+  absl::Status AppendBatches(absl::Span<const ByteSpan> pieces, absl::Span<const BatchMeta> batches,
+                             bool zeros_ahead = false);
 
   // fdatasync of the log and both indexes.
   absl::Status Flush();
@@ -239,6 +256,9 @@ class Segment {
   void ClaimUnfilled(uint64_t begin, uint64_t end);
   // The file's valid length is `file_size`: nothing zero-filled past it.
   void ResetZeroFill(uint64_t file_size);
+  // The writer's zeros ahead in the page cache, before a write ending at
+  // `end`. Best effort: a failure only stops them for this segment.
+  void WriteZerosAhead(uint64_t end);
 
   FileSystem* const fs_;
   const std::string dir_;
@@ -281,6 +301,7 @@ class Segment {
   uint64_t writer_end_ = 0;         // Guarded by zero_mu_: end of the writes past zero_filled_.
   uint64_t zero_file_end_ = 0;      // Guarded by zero_mu_: the file's end after zero fill.
   bool zero_fill_stopped_ = false;  // Guarded by zero_mu_.
+  bool zeros_ahead_failed_ = false;  // The writer's: a zero write failed.
 };
 
 }  // namespace rill::storage

@@ -1014,5 +1014,40 @@ TEST_CASE("a log that syncs often gets zeros written ahead, and a clean close cu
   }
 }
 
+TEST_CASE("a log that never syncs writes zeros ahead; one that syncs does not",
+          "[storage][log][zeros_ahead]") {
+  for (int64_t flush_messages : {INT64_MAX, int64_t{1000}}) {
+    INFO("flush.messages " << flush_messages);
+    LogFixture f;
+    LogConfig config = SmallConfig();  // 64 KiB segments: several rolls.
+    config.flush_messages = flush_messages;
+    LogOpenParams params = f.Params(config);
+    params.zeros_ahead = true;
+    auto log = f.OpenWith(params);
+    auto file_bytes = [&] {
+      uint64_t total = 0;
+      for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
+        if (absl::EndsWith(name, ".log"))
+          total += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
+      }
+      return total;
+    };
+    std::vector<std::string> values;
+    bool zeros_seen = false;
+    for (int i = 0; i < 400; ++i) {
+      values.push_back(absl::StrCat("value-", i, std::string(250, 'x')));
+      MustAppend(*log, MakeBatch({values.back()}, kT0 + i));
+      if (file_bytes() > log->size_bytes()) zeros_seen = true;
+    }
+    CHECK(log->segment_count() > 1);
+    CHECK(zeros_seen == (flush_messages == INT64_MAX));
+    CHECK(ReadValues(*log) == values);
+    REQUIRE_OK(log->Close());
+    CHECK(file_bytes() == log->size_bytes());
+    auto reopened = f.Open(config);
+    CHECK(ReadValues(*reopened) == values);
+  }
+}
+
 }  // namespace
 }  // namespace rill::storage

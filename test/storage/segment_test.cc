@@ -686,5 +686,138 @@ TEST_CASE("a writer racing the zero filler never loses a byte", "[storage][segme
   zero_fill::CheckAppended(f, *segment);
 }
 
+// ---- Zeros ahead in the page cache (segment.h) ----
+
+namespace zeros_ahead {
+
+constexpr uint64_t kPiece = 256 << 10;  // Segment's kZerosAheadBytes.
+
+// Appends a one-record batch of `bytes` bytes asking for zeros ahead.
+void Append(SegmentFixture& f, Segment& segment, uint64_t bytes) {
+  format::BatchOptions o;
+  o.base_offset = f.next_offset;
+  TestBatch b = MakeBatchOfSize(bytes, kT0, o);
+  Appended a{f.next_offset, f.next_offset, segment.size(), b.size(), kT0, b.bytes};
+  ByteSpan piece(b.bytes.data(), b.size());
+  Segment::BatchMeta meta{b.size(), a.last_offset, kT0, a.last_offset};
+  REQUIRE_OK(segment.AppendBatches(absl::MakeConstSpan(&piece, 1), absl::MakeConstSpan(&meta, 1),
+                                   /*zeros_ahead=*/true));
+  ++f.next_offset;
+  f.appended.push_back(a);
+}
+
+}  // namespace zeros_ahead
+
+TEST_CASE("zeros ahead reach the piece boundary a piece past the writer, and Seal cuts them",
+          "[storage][segment][zeros_ahead]") {
+  using zeros_ahead::kPiece;
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  f.options.segment_bytes = 8 << 20;
+  auto segment = f.Create();
+  zeros_ahead::Append(f, *segment, 300);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == 2 * kPiece);
+  // Fewer than half a piece ahead only past 1.5 pieces: no zeros until then.
+  while (segment->size() + kPiece / 2 <= 2 * kPiece) {
+    zeros_ahead::Append(f, *segment, 20000);
+    if (segment->size() + kPiece / 2 <= 2 * kPiece) {
+      CHECK(FileSize(f.fs.get(), f.Path(".log")) == 2 * kPiece);
+    }
+  }
+  // The append that crossed 1.5 pieces wrote zeros through the boundary a
+  // piece past its end.
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) ==
+        (segment->size() + 2 * kPiece - 1) / kPiece * kPiece);
+  for (int i = 0; i < 100; ++i) zeros_ahead::Append(f, *segment, 20000);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) > segment->size() + kPiece / 2);
+  zero_fill::CheckAppended(f, *segment);
+  CHECK(zero_fill::AllZero(FileBytes(f.fs.get(), f.Path(".log")), segment->size()));
+  const uint64_t size = segment->size();
+  REQUIRE_OK(segment->Seal());
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+  zero_fill::CheckAppended(f, *segment);
+}
+
+TEST_CASE("zeros ahead stop at segment.bytes and never come with mmap writes or preallocate",
+          "[storage][segment][zeros_ahead]") {
+  {
+    SegmentFixture f(SegmentWriteMode::kPwrite);
+    f.options.segment_bytes = 20000;
+    auto segment = f.Create();
+    zeros_ahead::Append(f, *segment, 300);
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) == 20480);  // segment.bytes rounded up to a page.
+  }
+  for (bool preallocate : {false, true}) {
+    for (SegmentWriteMode mode : {SegmentWriteMode::kMmap, SegmentWriteMode::kPwrite}) {
+      if (!preallocate && mode == SegmentWriteMode::kPwrite) continue;
+      INFO(ModeName(mode) << (preallocate ? ", preallocate" : ""));
+      // The same appends with and without asking for zeros ahead leave the
+      // same file.
+      uint64_t sizes[2];
+      for (bool ahead : {false, true}) {
+        SegmentFixture f(mode);
+        f.options.preallocate = preallocate;
+        auto segment = f.Create();
+        for (int i = 0; i < 5; ++i) {
+          if (ahead) {
+            zeros_ahead::Append(f, *segment, 3000);
+          } else {
+            f.Append(*segment, 3000, kT0);
+          }
+        }
+        sizes[ahead] = FileSize(f.fs.get(), f.Path(".log"));
+      }
+      CHECK(sizes[0] == sizes[1]);
+    }
+  }
+}
+
+TEST_CASE("after a crash with zeros ahead, recovery and a read-only reader stop at the last batch",
+          "[storage][segment][zeros_ahead][recovery]") {
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  f.options.segment_bytes = 4 << 20;
+  auto segment = f.Create();
+  for (int i = 0; i < 20; ++i) zeros_ahead::Append(f, *segment, 5000);
+  const uint64_t size = segment->size();
+  const uint64_t file_size =
+      (size + 2 * zeros_ahead::kPiece - 1) / zeros_ahead::kPiece * zeros_ahead::kPiece;
+  REQUIRE(FileSize(f.fs.get(), f.Path(".log")) == file_size);
+  {
+    auto reader = f.Open(/*active=*/true, /*read_only=*/true);
+    CHECK(reader->ScanValidPrefix() == size);
+    CHECK(reader->ReadNextOffset() == kBase + 20);
+  }
+  segment.reset();  // Dropped without Seal: what a kill leaves.
+  auto reopened = f.Open(/*active=*/true);
+  auto recovery = reopened->Recover();
+  REQUIRE_OK(recovery);
+  CHECK(recovery->valid_bytes == size);
+  CHECK(recovery->zero_tail);
+  CHECK(recovery->corruption.empty());
+  CHECK(recovery->truncated_bytes == file_size - size);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+  zero_fill::CheckAppended(f, *reopened);
+  // Appends go on after the recovered end, zeros ahead again.
+  zeros_ahead::Append(f, *reopened, 5000);
+  zero_fill::CheckAppended(f, *reopened);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == file_size);
+}
+
+TEST_CASE("TruncateTo cuts zeros ahead with the batches", "[storage][segment][zeros_ahead]") {
+  SegmentFixture f(SegmentWriteMode::kPwrite);
+  f.options.segment_bytes = 4 << 20;
+  auto segment = f.Create();
+  for (int i = 0; i < 10; ++i) zeros_ahead::Append(f, *segment, 5000);
+  auto removed = segment->TruncateTo(kBase + 5);
+  REQUIRE_OK(removed);
+  CHECK(segment->size() == f.appended[5].position);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
+  f.appended.resize(5);
+  f.next_offset = kBase + 5;
+  zeros_ahead::Append(f, *segment, 5000);
+  zero_fill::CheckAppended(f, *segment);
+  REQUIRE_OK(segment->Seal());
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
+}
+
 }  // namespace
 }  // namespace rill::storage

@@ -96,7 +96,9 @@ RecoveryReport SumLoadReports(const storage::LogManager& logs) {
     r.truncated_bytes += log.truncated_bytes;
     r.deleted_segments += log.deleted_segments;
     r.completed_swaps += log.completed_swaps;
-    if (log.truncated_bytes > 0 || !log.corruption.empty()) {
+    // Zeros ahead of a segment's end (zero fill, preallocation) are cut
+    // too, and counted in truncated_bytes, but lose nothing: no line.
+    if (log.truncated_from_offset >= 0 || !log.corruption.empty()) {
       r.truncations.push_back(absl::StrCat(tp.first, "-", tp.second, ": ", log.truncated_bytes,
                                            " bytes cut from offset ", log.truncated_from_offset,
                                            log.corruption.empty() ? "" : ": ", log.corruption));

@@ -318,12 +318,24 @@ absl::Status Log::AppendLocked(absl::Span<const MutableByteSpan> batches,
   return write_pending();
 }
 
+bool Log::AppendingFast(uint64_t bytes) {
+  const int64_t now = clock_->NowMs();
+  if (now - rate_window_start_ms_ >= 1000) {
+    // The window before counts only if it was the last second.
+    rate_previous_bytes_ = now - rate_window_start_ms_ < 2000 ? rate_window_bytes_ : 0;
+    rate_window_start_ms_ = now;
+    rate_window_bytes_ = 0;
+  }
+  rate_window_bytes_ += bytes;
+  return std::max(rate_window_bytes_, rate_previous_bytes_) >= kZerosAheadMinRate;
+}
+
 absl::Status Log::WritePending(PendingWrite* pending) {
   // Zeros written ahead would be synced too, by a log that syncs: only
   // for one that never does (it syncs at a roll and a close, after the
   // zeros are cut).
-  const bool zeros_ahead =
-      zeros_ahead_ && config_.flush_messages == INT64_MAX && config_.flush_ms == INT64_MAX;
+  const bool zeros_ahead = zeros_ahead_ && config_.flush_messages == INT64_MAX &&
+                           config_.flush_ms == INT64_MAX && AppendingFast(pending->bytes);
   absl::Status s =
       writer_segments_.back()->AppendBatches(pending->pieces, pending->batches, zeros_ahead);
   if (!s.ok()) {

@@ -297,6 +297,17 @@ class Log {
   int64_t first_unflushed_ms_ ABSL_GUARDED_BY(mu_) = -1;
   ZeroFiller* const zero_filler_;
   const bool zeros_ahead_;
+  // Zeros ahead in the page cache only for a log appending at least this
+  // many bytes a second: it overwrites them (at most 512 KiB) within a few
+  // seconds, long before writeback (30 s) would write them to disk. A log
+  // that stops after a burst leaves them to be written once.
+  static constexpr uint64_t kZerosAheadMinRate = 256 << 10;
+  // Whether the log appended kZerosAheadMinRate bytes in this second or the
+  // one before, counting `bytes` about to be written.
+  bool AppendingFast(uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t rate_window_start_ms_ ABSL_GUARDED_BY(mu_) = INT64_MIN / 2;
+  uint64_t rate_window_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t rate_previous_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Whether the active segment was last synced less than half a zero-fill
   // chunk after the sync before: then zero fill ahead pays for itself.
   bool syncs_often_ ABSL_GUARDED_BY(mu_) = false;

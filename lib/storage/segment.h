@@ -35,9 +35,10 @@
 // project's VMs (Linux 6.18, ext4) writing 464 MB as 15 KB pieces took
 // 64 ns of kernel time per 116-byte record without zeros ahead and 34 ns
 // with them (41 and 28 ns for 61 KB pieces), and faulting the finished file
-// into a reader's mapping took 28-36 ms without and 9 ms with. The zeros
-// are overwritten in memory long before writeback would write them; the
-// tail is cut as zero fill's is.
+// into a reader's mapping took 28-36 ms without and 9 ms with. The log asks
+// for them only while it appends fast, so the zeros are overwritten in
+// memory long before writeback would write them; the tail is cut as zero
+// fill's is.
 //
 // Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
 // log's single writer; size(), Slice(), FindBatchPosition() and the getters

@@ -1014,13 +1014,27 @@ TEST_CASE("a log that syncs often gets zeros written ahead, and a clean close cu
   }
 }
 
-TEST_CASE("a log that never syncs writes zeros ahead; one that syncs does not",
-          "[storage][log][zeros_ahead]") {
-  for (int64_t flush_messages : {INT64_MAX, int64_t{1000}}) {
-    INFO("flush.messages " << flush_messages);
+TEST_CASE(
+    "a log that never syncs writes zeros ahead while it appends fast; one that syncs does not",
+    "[storage][log][zeros_ahead]") {
+  struct Case {
+    int64_t flush_messages;
+    int64_t flush_ms;
+    int64_t ms_per_append;  // How far the clock moves between appends.
+    bool zeros;
+  };
+  for (Case c : {Case{INT64_MAX, INT64_MAX, 0, true}, Case{1000, INT64_MAX, 0, false},
+                 Case{INT64_MAX, 60'000, 0, false},
+                 // 1 KB every 10 ms: 100 KB a second, too slow to overwrite
+                 // zeros before writeback would write them.
+                 Case{INT64_MAX, INT64_MAX, 10, false}}) {
+    INFO("flush.messages " << c.flush_messages << ", flush.ms " << c.flush_ms << ", "
+                           << c.ms_per_append << " ms per append");
+    const int64_t flush_messages = c.flush_messages;
     LogFixture f;
     LogConfig config = SmallConfig();  // 64 KiB segments: several rolls.
     config.flush_messages = flush_messages;
+    config.flush_ms = c.flush_ms;
     LogOpenParams params = f.Params(config);
     params.zeros_ahead = true;
     auto log = f.OpenWith(params);
@@ -1034,13 +1048,14 @@ TEST_CASE("a log that never syncs writes zeros ahead; one that syncs does not",
     };
     std::vector<std::string> values;
     bool zeros_seen = false;
-    for (int i = 0; i < 400; ++i) {
-      values.push_back(absl::StrCat("value-", i, std::string(250, 'x')));
+    for (int i = 0; i < 600; ++i) {
+      values.push_back(absl::StrCat("value-", i, std::string(1000, 'x')));
       MustAppend(*log, MakeBatch({values.back()}, kT0 + i));
       if (file_bytes() > log->size_bytes()) zeros_seen = true;
+      f.clock.Advance(absl::Milliseconds(c.ms_per_append));
     }
     CHECK(log->segment_count() > 1);
-    CHECK(zeros_seen == (flush_messages == INT64_MAX));
+    CHECK(zeros_seen == c.zeros);
     CHECK(ReadValues(*log) == values);
     REQUIRE_OK(log->Close());
     CHECK(file_bytes() == log->size_bytes());

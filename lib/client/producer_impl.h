@@ -55,7 +55,8 @@ class Producer::Impl {
   ~Impl();
 
   absl::Status config_status() const { return config_status_; }
-  void Send(const ProducerRecord& record, SendCallback callback);
+  // By rvalue: the public Send's by-value callback moves once, into the batch.
+  void Send(const ProducerRecord& record, SendCallback&& callback);
   void Flush();
   absl::Status Close(absl::Duration timeout);
   ProducerMetrics Metrics() const;

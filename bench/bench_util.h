@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -66,7 +67,11 @@ inline double DiskMiB(const std::string& dir) {
 // A fresh directory under `parent` (default /tmp), removed by the destructor.
 class ScratchDir {
  public:
+  // Syncs first, as peerbench's run_all.sh does after every run: the
+  // writeback of an earlier run's (or program's) dirty pages would
+  // otherwise run during this one, on the same two cores.
   explicit ScratchDir(const std::string& parent = "") {
+    sync();
     std::string base = parent.empty() ? "/tmp" : parent;
     std::string templ = base + "/rill-bench.XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());

@@ -1064,5 +1064,47 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "with zeros ahead, a disk that fails writes loses no acknowledged batch and keeps no zeros",
+    "[storage][log][zeros_ahead][fault]") {
+  LogFixture f;
+  FaultyFileSystem fs(f.mem.get());
+  LogConfig config = SmallConfig();  // 64 KiB segments: rolls, and zeros each time.
+  LogOpenParams params = f.Params(config);
+  params.fs = &fs;
+  params.zeros_ahead = true;
+  auto log = f.OpenWith(params);
+  // One .log write in five fails as a full disk would: the zeros' writes
+  // and the batches' alike.
+  fs.FailRandomly(FsOp::kWriteAt, 0.2, /*seed=*/7, ENOSPC, ".log");
+  std::vector<std::string> acknowledged;
+  int refused = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string value = absl::StrCat("value-", i, std::string(1000, 'x'));
+    auto appended = log->Append(MakeBatch({value}, kT0 + i));
+    if (appended.ok()) {
+      acknowledged.push_back(value);
+    } else {
+      CHECK(absl::IsResourceExhausted(appended.status()));
+      ++refused;
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(fs.injected_failures() > refused);  // Some zero writes failed too, silently.
+  CHECK_OK(log->failure());
+  CHECK(ReadValues(*log) == acknowledged);
+  fs.ClearFaults();
+  REQUIRE_OK(log->Close());
+  uint64_t file_bytes = 0;
+  for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
+    if (absl::EndsWith(name, ".log")) {
+      file_bytes += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
+    }
+  }
+  CHECK(file_bytes == log->size_bytes());
+  auto reopened = f.Open(config);
+  CHECK(ReadValues(*reopened) == acknowledged);
+}
+
 }  // namespace
 }  // namespace rill::storage

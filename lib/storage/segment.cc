@@ -29,9 +29,18 @@ constexpr uint64_t kPopulateStepBytes = 1 << 20;
 // on each small write into it: with 1 MiB pieces rill's appends took 10 %
 // more CPU than with none, with 256 KiB pieces a little less.
 constexpr uint64_t kZerosAheadBytes = 256 << 10;
-// One static buffer of zeros, written many times by one pwritev.
-constexpr size_t kZeroBufferBytes = 64 << 10;
-alignas(4096) const uint8_t kZeros[kZeroBufferBytes] = {};
+
+// Writes zeros over [begin, end) of `file`: one static buffer of zeros,
+// written many times by one pwritev.
+absl::Status WriteZeros(File& file, uint64_t begin, uint64_t end) {
+  static constexpr size_t kZeroBufferBytes = 64 << 10;
+  alignas(4096) static const uint8_t kZeros[kZeroBufferBytes] = {};
+  absl::InlinedVector<ByteSpan, 64> pieces;
+  for (uint64_t at = begin; at < end; at += kZeroBufferBytes) {
+    pieces.push_back(ByteSpan(kZeros, std::min<uint64_t>(kZeroBufferBytes, end - at)));
+  }
+  return file.WriteAtV(begin, pieces);
+}
 
 uint64_t RoundUpToPage(uint64_t n) {
   uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
@@ -577,14 +586,10 @@ void Segment::WriteZerosAhead(uint64_t end) {
       std::min((end + 2 * kZerosAheadBytes - 1) / kZerosAheadBytes * kZerosAheadBytes,
                std::min(map_bytes_, RoundUpToPage(options_.segment_bytes)));
   if (begin >= stop) return;
-  absl::InlinedVector<ByteSpan, 32> pieces;
-  for (uint64_t at = begin; at < stop; at += kZeroBufferBytes) {
-    pieces.push_back(ByteSpan(kZeros, std::min<uint64_t>(kZeroBufferBytes, stop - at)));
-  }
   // Even a failed write may have lengthened the file: CutTail cuts up to
   // allocated_. A failure (a full disk, most likely) ends zeros ahead here;
   // the append that follows reports it if it matters.
-  if (!log_file_->WriteAtV(begin, pieces).ok()) zeros_ahead_failed_ = true;
+  if (!WriteZeros(*log_file_, begin, stop).ok()) zeros_ahead_failed_ = true;
   allocated_ = stop;
 }
 
@@ -604,11 +609,7 @@ absl::Status Segment::ZeroFillChunk(uint64_t chunk) {
     zeroing_begin_ = begin;
     zeroing_end_ = end;
   }
-  absl::InlinedVector<ByteSpan, 64> pieces;
-  for (uint64_t at = begin; at < end; at += kZeroBufferBytes) {
-    pieces.push_back(ByteSpan(kZeros, std::min<uint64_t>(kZeroBufferBytes, end - at)));
-  }
-  absl::Status s = zero_file_->WriteAtV(begin, pieces);
+  absl::Status s = WriteZeros(*zero_file_, begin, end);
   // The sync is the point: it commits the blocks' allocation to the
   // filesystem's journal now, so the writer's later fdatasync of data
   // written over them has no metadata to commit.

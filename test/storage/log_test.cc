@@ -73,6 +73,16 @@ AppendInfo MustAppend(Log& log, TestBatch batch) {
   return *info;
 }
 
+// Bytes of all the log's `.log` files (zeros ahead of the data included).
+uint64_t LogFileBytes(const LogFixture& f, const Log& log) {
+  uint64_t total = 0;
+  for (const std::string& name : testing::ListSorted(f.mem.get(), log.dir())) {
+    if (absl::EndsWith(name, ".log"))
+      total += testing::FileSize(f.mem.get(), JoinPath(log.dir(), name));
+  }
+  return total;
+}
+
 std::vector<std::string> Numbered(const std::string& prefix, int n) {
   std::vector<std::string> v;
   for (int i = 0; i < n; ++i) v.push_back(absl::StrCat(prefix, i));
@@ -983,14 +993,7 @@ TEST_CASE("a log that syncs often gets zeros written ahead, and a clean close cu
     LogOpenParams params = f.Params(config);
     params.zero_filler = &filler;
     auto log = f.OpenWith(params);
-    auto file_bytes = [&] {
-      uint64_t total = 0;
-      for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
-        if (absl::EndsWith(name, ".log"))
-          total += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
-      }
-      return total;
-    };
+    auto file_bytes = [&] { return LogFileBytes(f, *log); };
     std::vector<std::string> values;
     bool zeros_seen = false;
     for (int i = 0; i < 400; ++i) {
@@ -1038,14 +1041,7 @@ TEST_CASE(
     LogOpenParams params = f.Params(config);
     params.zeros_ahead = true;
     auto log = f.OpenWith(params);
-    auto file_bytes = [&] {
-      uint64_t total = 0;
-      for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
-        if (absl::EndsWith(name, ".log"))
-          total += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
-      }
-      return total;
-    };
+    auto file_bytes = [&] { return LogFileBytes(f, *log); };
     std::vector<std::string> values;
     bool zeros_seen = false;
     for (int i = 0; i < 600; ++i) {
@@ -1095,13 +1091,7 @@ TEST_CASE(
   CHECK(ReadValues(*log) == acknowledged);
   fs.ClearFaults();
   REQUIRE_OK(log->Close());
-  uint64_t file_bytes = 0;
-  for (const std::string& name : testing::ListSorted(f.mem.get(), log->dir())) {
-    if (absl::EndsWith(name, ".log")) {
-      file_bytes += testing::FileSize(f.mem.get(), JoinPath(log->dir(), name));
-    }
-  }
-  CHECK(file_bytes == log->size_bytes());
+  CHECK(LogFileBytes(f, *log) == log->size_bytes());
   auto reopened = f.Open(config);
   CHECK(ReadValues(*reopened) == acknowledged);
 }

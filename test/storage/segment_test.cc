@@ -549,6 +549,24 @@ void CheckAppended(const SegmentFixture& f, const Segment& segment) {
   }
 }
 
+// Drops `segment` without Seal (what a kill leaves), reopens it and
+// recovers: every batch is kept and the zero tail of `zero_bytes` cut.
+std::shared_ptr<Segment> RecoverAfterCrash(SegmentFixture& f, std::shared_ptr<Segment> segment,
+                                           uint64_t zero_bytes) {
+  const uint64_t size = segment->size();
+  segment.reset();
+  auto reopened = f.Open(/*active=*/true);
+  auto recovery = reopened->Recover();
+  REQUIRE_OK(recovery);
+  CHECK(recovery->valid_bytes == size);
+  CHECK(recovery->zero_tail);
+  CHECK(recovery->corruption.empty());
+  CHECK(recovery->truncated_bytes == zero_bytes);
+  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+  CheckAppended(f, *reopened);
+  return reopened;
+}
+
 bool AllZero(const std::string& s, size_t from) {
   return s.find_first_not_of('\0', from) == std::string::npos;
 }
@@ -639,16 +657,8 @@ TEST_CASE("after a crash with zeros ahead, recovery keeps every batch and cuts t
   SegmentFixture f(SegmentWriteMode::kPwrite);
   auto segment = zero_fill::WithZerosAhead(f);
   const uint64_t size = segment->size();
-  segment.reset();  // Dropped without Seal: what a kill leaves.
-  auto reopened = f.Open(/*active=*/true);
-  auto recovery = reopened->Recover();
-  REQUIRE_OK(recovery);
-  CHECK(recovery->valid_bytes == size);
-  CHECK(recovery->zero_tail);
-  CHECK(recovery->corruption.empty());
-  CHECK(recovery->truncated_bytes == (size + 4096 + 4095) / 4096 * 4096 + 16384 - size);
-  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
-  zero_fill::CheckAppended(f, *reopened);
+  zero_fill::RecoverAfterCrash(f, std::move(segment),
+                               (size + 4096 + 4095) / 4096 * 4096 + 16384 - size);
 }
 
 TEST_CASE("TruncateTo stops zero fill and cuts the zeros with the batches",
@@ -786,16 +796,7 @@ TEST_CASE("after a crash with zeros ahead, recovery and a read-only reader stop 
     CHECK(reader->ScanValidPrefix() == size);
     CHECK(reader->ReadNextOffset() == kBase + 20);
   }
-  segment.reset();  // Dropped without Seal: what a kill leaves.
-  auto reopened = f.Open(/*active=*/true);
-  auto recovery = reopened->Recover();
-  REQUIRE_OK(recovery);
-  CHECK(recovery->valid_bytes == size);
-  CHECK(recovery->zero_tail);
-  CHECK(recovery->corruption.empty());
-  CHECK(recovery->truncated_bytes == file_size - size);
-  CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
-  zero_fill::CheckAppended(f, *reopened);
+  auto reopened = zero_fill::RecoverAfterCrash(f, std::move(segment), file_size - size);
   // Appends go on after the recovered end, zeros ahead again.
   zeros_ahead::Append(f, *reopened, 5000);
   zero_fill::CheckAppended(f, *reopened);

@@ -62,6 +62,10 @@ class FdMapping final : public Mapping {
     return absl::OkStatus();  // Only a hint: faults still work without it.
   }
 
+  void AdviseRandomAccess() override {
+    if (size_ > 0) madvise(data_, size_, MADV_RANDOM);  // A hint: ignoring a failure is safe.
+  }
+
  private:
   uint8_t* data_;
   size_t size_;

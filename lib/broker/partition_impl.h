@@ -87,6 +87,8 @@ class PartitionImpl final : public Partition {
   absl::Status AppendBatches(absl::Span<const MutableByteSpan> batches,
                              storage::AppendOrigin origin, bool validate_records,
                              storage::AppendInfo* infos, size_t* appended);
+  // storage::Log::WriteAhead: for an appender's idle moment.
+  void WriteAhead() { log_->WriteAhead(); }
 
   // Registers `notifier` to be notified of appends while any waiter is
   // inside BeginWait()/EndWait(), and by WakeAll(). REQUIRES: `notifier`

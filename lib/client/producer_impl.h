@@ -103,6 +103,10 @@ class Producer::Impl {
     int flush_waiters = 0;                      // Flushes asleep on completed_cv; guarded by mu.
     std::condition_variable_any completed_cv;
     bool in_ready = false;                      // On the I/O thread's list; guarded by io_mu_.
+    // Set by a Flush that waited for this queue: the I/O thread then calls
+    // the partition's WriteAhead after its next drain, while the flushing
+    // thread is busy sending again rather than waiting on the next Flush.
+    std::atomic<bool> write_ahead{false};
   };
   // A topic as this producer knows it. Entries are never freed before the
   // producer (a deleted topic's entry is retired, not destroyed), so a

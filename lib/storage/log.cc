@@ -212,6 +212,17 @@ absl::Status Log::AppendBatches(absl::Span<const MutableByteSpan> batches, Appen
   return s;
 }
 
+void Log::WriteAhead() {
+  MutexLock lock(&mu_);
+  // The config may have changed since (AlterConfigs): zeros that a sync
+  // would write out are never wanted.
+  if (!zeros_ahead_wanted_ || config_.flush_messages != INT64_MAX ||
+      config_.flush_ms != INT64_MAX || !CheckWritable().ok() || writer_segments_.empty()) {
+    return;
+  }
+  writer_segments_.back()->WriteZerosAheadEarly();
+}
+
 void Log::MaybeRequestZeroFill() {
   if (zero_filler_ == nullptr || !syncs_often_) return;
   const std::shared_ptr<Segment>& active = writer_segments_.back();
@@ -336,6 +347,7 @@ absl::Status Log::WritePending(PendingWrite* pending) {
   // zeros are cut).
   const bool zeros_ahead = zeros_ahead_ && config_.flush_messages == INT64_MAX &&
                            config_.flush_ms == INT64_MAX && AppendingFast(pending->bytes);
+  zeros_ahead_wanted_ = zeros_ahead;
   absl::Status s =
       writer_segments_.back()->AppendBatches(pending->pieces, pending->batches, zeros_ahead);
   if (!s.ok()) {

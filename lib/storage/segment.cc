@@ -577,6 +577,12 @@ bool Segment::TakeZeroFillRequest(uint64_t ahead) {
   return !zero_fill_pending_.exchange(true, std::memory_order_acq_rel);
 }
 
+void Segment::WriteZerosAheadEarly() {
+  const uint64_t end = size_.load(std::memory_order_relaxed);
+  if (!active_ || zero_fill_armed_ || end + kZerosAheadBytes <= allocated_) return;
+  WriteZerosAhead(end);
+}
+
 void Segment::WriteZerosAhead(uint64_t end) {
   if (write_map_ != nullptr || options_.preallocate || zeros_ahead_failed_) return;
   // Page aligned past the write, so no block holds both; through the

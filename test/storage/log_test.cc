@@ -1060,6 +1060,63 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("WriteAhead writes the zeros early, only for a log whose appends asked for them",
+          "[storage][log][zeros_ahead]") {
+  constexpr uint64_t kPiece = 256 << 10;  // Segment's kZerosAheadBytes.
+  enum class Kind { kFast, kSyncs, kNoZeros, kSyncsSince, kClosed };
+  const Kind kind =
+      GENERATE(Kind::kFast, Kind::kSyncs, Kind::kNoZeros, Kind::kSyncsSince, Kind::kClosed);
+  INFO("case " << static_cast<int>(kind));
+  LogFixture f;
+  LogConfig config = SmallConfig();
+  config.segment_bytes = 8 << 20;  // No roll.
+  config.segment_index_bytes = 1 << 20;
+  if (kind == Kind::kSyncs) config.flush_messages = 1 << 20;  // Never reached: only the setting.
+  LogOpenParams params = f.Params(config);
+  params.zeros_ahead = kind != Kind::kNoZeros;
+  auto log = f.OpenWith(params);
+  auto file_bytes = [&] { return LogFileBytes(f, *log); };
+  std::vector<std::string> values;
+  auto append = [&] {
+    values.push_back(absl::StrCat("value-", values.size(), std::string(1000, 'x')));
+    MustAppend(*log, MakeBatch({values.back()}, kT0));
+  };
+  // Until the zeros run out (or, without zeros, up to 600 KB): a fast log
+  // writes zeros inline once fewer than half a piece lie ahead.
+  while (file_bytes() == log->size_bytes() && log->size_bytes() < 600'000) append();
+  const uint64_t zeros_end = file_bytes();
+  // Then up to where more than half a piece but less than a whole one is
+  // left: the inline write still waits, WriteAhead does not.
+  while (log->size_bytes() + kPiece <= zeros_end) append();
+  REQUIRE(log->size_bytes() + kPiece / 2 < zeros_end + (kind == Kind::kFast ? 0 : kPiece));
+  if (kind == Kind::kSyncsSince)
+    REQUIRE_OK(log->SetConfig([&] {
+      LogConfig c = config;
+      c.flush_ms = 60'000;
+      return c;
+    }()));
+  if (kind == Kind::kClosed) REQUIRE_OK(log->Close());
+  const uint64_t before = file_bytes();
+  log->WriteAhead();
+  if (kind == Kind::kFast) {
+    CHECK(before == zeros_end);
+    // Through the piece boundary a whole piece past the data.
+    CHECK(file_bytes() == (log->size_bytes() + 2 * kPiece - 1) / kPiece * kPiece);
+    const uint64_t after = file_bytes();
+    log->WriteAhead();  // A whole piece ahead now: nothing to do.
+    CHECK(file_bytes() == after);
+    append();
+    CHECK(ReadValues(*log) == values);
+    REQUIRE_OK(log->Close());
+  } else {
+    CHECK(file_bytes() == before);
+    if (kind != Kind::kClosed) REQUIRE_OK(log->Close());
+  }
+  CHECK(file_bytes() == log->size_bytes());
+  auto reopened = f.Open(config);
+  CHECK(ReadValues(*reopened) == values);
+}
+
 TEST_CASE(
     "with zeros ahead, a disk that fails writes loses no acknowledged batch and keeps no zeros",
     "[storage][log][zeros_ahead][fault]") {

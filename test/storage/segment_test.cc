@@ -820,5 +820,48 @@ TEST_CASE("TruncateTo cuts zeros ahead with the batches", "[storage][segment][ze
   CHECK(FileSize(f.fs.get(), f.Path(".log")) == segment->size());
 }
 
+TEST_CASE("WriteZerosAheadEarly writes once fewer than a piece lie ahead, never elsewhere",
+          "[storage][segment][zeros_ahead]") {
+  using zeros_ahead::kPiece;
+  SECTION("pwrite mode, active segment") {
+    SegmentFixture f(SegmentWriteMode::kPwrite);
+    f.options.segment_bytes = 8 << 20;
+    auto segment = f.Create();
+    zeros_ahead::Append(f, *segment, 300);
+    REQUIRE(FileSize(f.fs.get(), f.Path(".log")) == 2 * kPiece);
+    segment->WriteZerosAheadEarly();  // Almost two pieces ahead.
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) == 2 * kPiece);
+    // Past one piece, not yet 1.5: the inline write still waits.
+    while (segment->size() + kPiece <= 2 * kPiece) zeros_ahead::Append(f, *segment, 20000);
+    REQUIRE(segment->size() + kPiece / 2 <= 2 * kPiece);
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) == 2 * kPiece);
+    segment->WriteZerosAheadEarly();
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) ==
+          (segment->size() + 2 * kPiece - 1) / kPiece * kPiece);
+    zero_fill::CheckAppended(f, *segment);
+    CHECK(zero_fill::AllZero(FileBytes(f.fs.get(), f.Path(".log")), segment->size()));
+    const uint64_t size = segment->size();
+    REQUIRE_OK(segment->Seal());
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+    segment->WriteZerosAheadEarly();  // Sealed: no longer active.
+    CHECK(FileSize(f.fs.get(), f.Path(".log")) == size);
+  }
+  SECTION("mmap writes or preallocation: nothing") {
+    for (bool preallocate : {false, true}) {
+      for (SegmentWriteMode mode : {SegmentWriteMode::kMmap, SegmentWriteMode::kPwrite}) {
+        if (!preallocate && mode == SegmentWriteMode::kPwrite) continue;
+        INFO(ModeName(mode) << (preallocate ? ", preallocate" : ""));
+        SegmentFixture f(mode);
+        f.options.preallocate = preallocate;
+        auto segment = f.Create();
+        f.Append(*segment, 3000, kT0);
+        const uint64_t before = FileSize(f.fs.get(), f.Path(".log"));
+        segment->WriteZerosAheadEarly();
+        CHECK(FileSize(f.fs.get(), f.Path(".log")) == before);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rill::storage

@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -62,8 +63,12 @@ class FdMapping final : public Mapping {
     return absl::OkStatus();  // Only a hint: faults still work without it.
   }
 
-  void AdviseRandomAccess() override {
-    if (size_ > 0) madvise(data_, size_, MADV_RANDOM);  // A hint: ignoring a failure is safe.
+  void AdviseRandomAccess(size_t offset, size_t length) override {
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t start = (offset + page - 1) / page * page;
+    size_t end = std::min(size_, offset + length);
+    // A hint: ignoring a failure is safe.
+    if (start < end) madvise(data_ + start, end - start, MADV_RANDOM);
   }
 
  private:

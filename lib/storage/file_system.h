@@ -39,10 +39,11 @@ class Mapping {
   // or _READ): one system call instead of one page fault per 4 KiB.
   // Best effort: returns OK when the kernel cannot do it.
   virtual absl::Status Populate(size_t offset, size_t length, bool for_write) = 0;
-  // Declares that pages are touched one at a time, in no order the kernel
-  // could predict (MADV_RANDOM): a fault then maps its own page and reads
-  // nothing around it. Best effort, like Populate.
-  virtual void AdviseRandomAccess() = 0;
+  // Declares that the pages of [offset, offset + length) (offset rounded up
+  // to a page) are touched one at a time, in no order the kernel could
+  // predict (MADV_RANDOM): a fault there maps its own page and reads nothing
+  // around it. Best effort, like Populate.
+  virtual void AdviseRandomAccess(size_t offset, size_t length) = 0;
 };
 
 class File {

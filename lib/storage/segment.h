@@ -44,9 +44,10 @@
 // WriteZerosAheadEarly, so that an append someone waits on seldom waits
 // behind them.
 //
-// Thread safety: Append, Seal, TruncateTo, Recover and Flush belong to the
-// log's single writer; size(), Slice(), FindBatchPosition() and the getters
-// may be called from any thread at any time.
+// Thread safety: Append, WriteZerosAheadEarly, Seal, TruncateTo, Recover and
+// Flush belong to the log's single writer; size(), Slice(),
+// FindBatchPosition() and the getters may be called from any thread at any
+// time.
 
 #include <atomic>
 #include <condition_variable>

@@ -216,8 +216,7 @@ void Log::WriteAhead() {
   MutexLock lock(&mu_);
   // The config may have changed since (AlterConfigs): zeros that a sync
   // would write out are never wanted.
-  if (!zeros_ahead_wanted_ || config_.flush_messages != INT64_MAX ||
-      config_.flush_ms != INT64_MAX || !CheckWritable().ok() || writer_segments_.empty()) {
+  if (!zeros_ahead_wanted_ || !NeverSyncs() || !CheckWritable().ok() || writer_segments_.empty()) {
     return;
   }
   writer_segments_.back()->WriteZerosAheadEarly();
@@ -345,8 +344,7 @@ absl::Status Log::WritePending(PendingWrite* pending) {
   // Zeros written ahead would be synced too, by a log that syncs: only
   // for one that never does (it syncs at a roll and a close, after the
   // zeros are cut).
-  const bool zeros_ahead = zeros_ahead_ && config_.flush_messages == INT64_MAX &&
-                           config_.flush_ms == INT64_MAX && AppendingFast(pending->bytes);
+  const bool zeros_ahead = zeros_ahead_ && NeverSyncs() && AppendingFast(pending->bytes);
   zeros_ahead_wanted_ = zeros_ahead;
   absl::Status s =
       writer_segments_.back()->AppendBatches(pending->pieces, pending->batches, zeros_ahead);

@@ -312,6 +312,11 @@ class Log {
   // Whether the log appended kZerosAheadMinRate bytes in this second or the
   // one before, counting `bytes` about to be written.
   bool AppendingFast(uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Neither flush.messages nor flush.ms is set: the log syncs only at a
+  // roll or close, so zeros ahead are never written out by a sync.
+  bool NeverSyncs() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return config_.flush_messages == INT64_MAX && config_.flush_ms == INT64_MAX;
+  }
   // The last write's verdict on zeros ahead, for WriteAhead.
   bool zeros_ahead_wanted_ ABSL_GUARDED_BY(mu_) = false;
   int64_t rate_window_start_ms_ ABSL_GUARDED_BY(mu_) = INT64_MIN / 2;

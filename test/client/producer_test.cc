@@ -526,6 +526,20 @@ TEST_CASE("producer configs are read by Kafka name", "[client][producer][config]
   CHECK(absl::StrContains(bad.status().message(), "linger.ms"));
 }
 
+// Bytes of the `.log` files in a partition directory, zeros ahead included.
+uint64_t LogFileBytesIn(const std::string& partition_dir) {
+  uint64_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(partition_dir)) {
+    if (entry.path().extension() == ".log") total += entry.file_size();
+  }
+  return total;
+}
+
+// The log of partition 0 of topic "z".
+storage::Log* LogOfZ(Broker* broker) {
+  return static_cast<broker::BrokerImpl*>(broker)->topic_impl("z")->partition_impl(0)->log();
+}
+
 TEST_CASE("a topic gets zeros ahead while producing, none after close",
           "[client][producer][zero_fill][zeros_ahead]") {
   // A real directory and background threads: BrokerOptions::zero_fill_ahead
@@ -537,16 +551,7 @@ TEST_CASE("a topic gets zeros ahead while producing, none after close",
   INFO("zero_fill_ahead " << zero_fill << ", flush.messages " << flush_messages);
   TempDir dir;
   const std::string partition_dir = dir.path() + "/z-0";
-  auto log_file_bytes = [&] {
-    uint64_t total = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(partition_dir)) {
-      if (entry.path().extension() == ".log") total += entry.file_size();
-    }
-    return total;
-  };
-  auto log_of = [](Broker* broker) {
-    return static_cast<broker::BrokerImpl*>(broker)->topic_impl("z")->partition_impl(0)->log();
-  };
+  auto log_file_bytes = [&] { return LogFileBytesIn(partition_dir); };
   std::vector<std::string> values;
   {
     BrokerOptions options;
@@ -567,18 +572,18 @@ TEST_CASE("a topic gets zeros ahead while producing, none after close",
                     [&](const absl::StatusOr<RecordMetadata>& md) { errors += !md.ok(); });
       if (i % 100 == 99) {
         producer.Flush();
-        if (log_file_bytes() > log_of(broker->get())->size_bytes()) zeros_seen = true;
+        if (log_file_bytes() > LogOfZ(broker->get())->size_bytes()) zeros_seen = true;
       }
     }
     REQUIRE_OK(producer.Close());
     CHECK(errors == 0);
     CHECK(zeros_seen == zero_fill);
-    CHECK(log_of(broker->get())->segment_count() > 1);
+    CHECK(LogOfZ(broker->get())->segment_count() > 1);
     REQUIRE_OK((*broker)->Close());
   }
   auto broker = Broker::Open(dir.path(), ManualBrokerOptions());
   REQUIRE_OK(broker);
-  CHECK(log_file_bytes() == log_of(broker->get())->size_bytes());
+  CHECK(log_file_bytes() == LogOfZ(broker->get())->size_bytes());
   std::vector<Stored> stored = ReadAll(broker->get(), "z", 0);
   REQUIRE(stored.size() == values.size());
   for (size_t i = 0; i < values.size(); ++i) CHECK(*stored[i].value == values[i]);
@@ -593,21 +598,14 @@ TEST_CASE("after a Flush the I/O thread writes the zeros ahead early, off the ne
   constexpr uint64_t kPiece = 256 << 10;
   TempDir dir;
   const std::string partition_dir = dir.path() + "/z-0";
-  auto log_file_bytes = [&] {
-    uint64_t total = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(partition_dir)) {
-      if (entry.path().extension() == ".log") total += entry.file_size();
-    }
-    return total;
-  };
+  auto log_file_bytes = [&] { return LogFileBytesIn(partition_dir); };
   auto broker = Broker::Open(dir.path(), BrokerOptions());
   REQUIRE_OK(broker);
   TopicOptions topic;
   topic.partitions = 1;
   topic.segment_bytes = 64 << 20;  // No roll; never synced.
   REQUIRE_OK((*broker)->CreateTopic("z", topic));
-  storage::Log* log =
-      static_cast<broker::BrokerImpl*>(broker->get())->topic_impl("z")->partition_impl(0)->log();
+  storage::Log* log = LogOfZ(broker->get());
   Producer producer(broker->get(), {.batch_size = 16384, .linger_ms = 5});
   std::atomic<int> errors{0};
   int sent = 0;

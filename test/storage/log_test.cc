@@ -1089,12 +1089,11 @@ TEST_CASE("WriteAhead writes the zeros early, only for a log whose appends asked
   // left: the inline write still waits, WriteAhead does not.
   while (log->size_bytes() + kPiece <= zeros_end) append();
   REQUIRE(log->size_bytes() + kPiece / 2 < zeros_end + (kind == Kind::kFast ? 0 : kPiece));
-  if (kind == Kind::kSyncsSince)
-    REQUIRE_OK(log->SetConfig([&] {
-      LogConfig c = config;
-      c.flush_ms = 60'000;
-      return c;
-    }()));
+  if (kind == Kind::kSyncsSince) {
+    LogConfig syncs = config;
+    syncs.flush_ms = 60'000;
+    REQUIRE_OK(log->SetConfig(syncs));
+  }
   if (kind == Kind::kClosed) REQUIRE_OK(log->Close());
   const uint64_t before = file_bytes();
   log->WriteAhead();

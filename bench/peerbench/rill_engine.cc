@@ -39,7 +39,8 @@
 //
 // Options: --opt rill.linger_ms=L (linger.ms, default 5),
 //          --opt rill.background_threads=0 (no I/O or broker thread: Send
-//          appends full batches itself, Flush the rest).
+//          appends full batches itself, Flush the rest),
+//          --opt rill.zero_fill_ahead=0 (BrokerOptions::zero_fill_ahead off).
 
 #include <atomic>
 #include <memory>
@@ -65,6 +66,7 @@ class RillEngine final : public Engine {
     cfg_ = cfg;
     rill::BrokerOptions broker_options;
     broker_options.background_threads = cfg.opt_int("rill.background_threads", 1) != 0;
+    broker_options.zero_fill_ahead = cfg.opt_int("rill.zero_fill_ahead", 1) != 0;
     auto broker = rill::Broker::Open(cfg.dir, broker_options);
     Check(broker.status(), "open");
     broker_ = std::move(*broker);

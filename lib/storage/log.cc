@@ -453,7 +453,7 @@ absl::Status Log::FlushLocked() {
   Segment& active = *writer_segments_.back();
   if (absl::Status s = active.FlushLog(); !s.ok()) return Fail(s);
   // Two syncs of one segment less than half a chunk apart: zero fill ahead
-  // saves more journal commits than the one per chunk it costs.
+  // saves more metadata syncs than the one per chunk it costs.
   const uint64_t synced_size = active.size();
   if (zero_filler_ != nullptr && last_synced_base_ == active.base_offset() &&
       synced_size >= last_synced_size_) {

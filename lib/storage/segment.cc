@@ -616,9 +616,9 @@ absl::Status Segment::ZeroFillChunk(uint64_t chunk) {
     zeroing_end_ = end;
   }
   absl::Status s = WriteZeros(*zero_file_, begin, end);
-  // The sync is the point: it commits the blocks' allocation to the
-  // filesystem's journal now, so the writer's later fdatasync of data
-  // written over them has no metadata to commit.
+  // The sync is the point: it makes the blocks' allocation durable now (a
+  // journal commit, or the inode's write), so the writer's later fdatasync
+  // of data written over them has no metadata to write.
   if (s.ok()) s = zero_file_->Sync();
   {
     std::lock_guard<std::mutex> lock(zero_mu_);

@@ -215,10 +215,9 @@ absl::Status Log::AppendBatches(absl::Span<const MutableByteSpan> batches, Appen
 void Log::WriteAhead() {
   MutexLock lock(&mu_);
   // The config may have changed since (AlterConfigs): zeros that a sync
-  // would write out are never wanted.
-  if (!zeros_ahead_wanted_ || !NeverSyncs() || !CheckWritable().ok() || writer_segments_.empty()) {
-    return;
-  }
+  // would write out are never wanted. A writable log always has an active
+  // segment.
+  if (!zeros_ahead_wanted_ || !NeverSyncs() || !CheckWritable().ok()) return;
   writer_segments_.back()->WriteZerosAheadEarly();
 }
 

@@ -1,5 +1,6 @@
 #include "rill/producer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -640,6 +641,60 @@ TEST_CASE("after a Flush the I/O thread writes the zeros ahead early, off the ne
   const uint64_t final_size = log->size_bytes();
   REQUIRE_OK((*broker)->Close());
   CHECK(log_file_bytes() == final_size);  // Close cut the zeros.
+}
+
+TEST_CASE("Flushes that wait for syncs return only once every record is appended and synced",
+          "[client][producer][flush]") {
+  // With flush.messages=1 every append syncs, so each Flush waits for an
+  // fdatasync, on a real disk long enough (~0.3 ms here) that Flush sleeps
+  // through part of it before spinning; two threads flushing at once share
+  // the queue's wait estimate. Whatever the wait, a Flush returns only
+  // after the callbacks of everything sent before it ran, and (each append
+  // syncing) the log synced it.
+  TempDir dir;
+  auto broker = Broker::Open(dir.path(), BrokerOptions());
+  REQUIRE_OK(broker);
+  TopicOptions topic;
+  topic.partitions = 1;
+  topic.flush_messages = 1;
+  REQUIRE_OK((*broker)->CreateTopic("z", topic));
+  storage::Log* log = LogOfZ(broker->get());
+  Producer producer(broker->get(), {.linger_ms = 5});
+  constexpr int kThreads = 2, kWindows = 60, kPerWindow = 50;
+  std::atomic<int> acknowledged{0}, errors{0}, unacknowledged{0}, unsynced{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int w = 0; w < kWindows; ++w) {
+        std::atomic<int> mine{0};
+        std::atomic<int64_t> last_offset{-1};
+        for (int i = 0; i < kPerWindow; ++i) {
+          producer.Send({.topic = "z", .partition = 0, .value = absl::StrCat(t, "-", w, "-", i)},
+                        [&](const absl::StatusOr<RecordMetadata>& md) {
+                          errors += !md.ok();
+                          ++acknowledged;
+                          ++mine;
+                          if (md.ok()) last_offset = std::max(last_offset.load(), md->offset);
+                        });
+        }
+        producer.Flush();
+        // Every record of this window: acknowledged, and below the point
+        // the log has synced (its recovery point: offsets under it are
+        // durable).
+        if (mine.load() != kPerWindow) ++unacknowledged;
+        if (last_offset.load() >= log->recovery_point()) ++unsynced;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(unacknowledged == 0);
+  CHECK(unsynced == 0);
+  CHECK(errors == 0);
+  CHECK(acknowledged == kThreads * kWindows * kPerWindow);
+  CHECK(log->log_end_offset() == kThreads * kWindows * kPerWindow);
+  CHECK(producer.Metrics().flush_time_ns_total > 0);
+  REQUIRE_OK(producer.Close());
+  REQUIRE_OK((*broker)->Close());
 }
 
 }  // namespace

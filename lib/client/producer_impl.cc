@@ -660,39 +660,22 @@ void Producer::Impl::Flush() {
     targets.emplace_back(q, target);
   }
   for (auto& [q, target] : targets) {
-    auto done = [&, target = target] {
-      return q->completed_count.load(std::memory_order_acquire) >= target;
-    };
-    const auto start = std::chrono::steady_clock::now();
-    const int64_t typical_ns = q->flush_wait_ns.load(std::memory_order_relaxed);
-    if (typical_ns >= kFlushSleepFirstAbove.count() && !done()) {
-      // This queue's Flushes wait for an fdatasync (flush.messages): sleep
-      // through the first half of the usual wait, then spin for the rest.
-      // The timer's wake-up falls inside the sync, where it costs nothing,
-      // and a core spinning beside the sync would slow it (the other vCPU
-      // of this project's VM: 35-95 us on a 300 us sync) and burn CPU the
-      // application could use.
-      std::unique_lock<AdaptiveMutex> lock(q->mu);
-      ++q->flush_waiters;
-      q->completed_cv.wait_for(
-          lock,
-          std::chrono::nanoseconds(std::min<int64_t>(typical_ns / 2, kFlushSleepFirstMax.count())),
-          done);
-      --q->flush_waiters;
-    }
     // The I/O thread finishes the batch it is on soon: wait for it before
-    // paying for a sleep and a wake-up.
-    if (!SpinUntil(done, kFlushSpinFor)) {
-      std::unique_lock<AdaptiveMutex> lock(q->mu);
-      ++q->flush_waiters;
-      q->completed_cv.wait(lock, done);
-      --q->flush_waiters;
-    }
-    const int64_t waited_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::steady_clock::now() - start)
-                                  .count();
-    // Concurrent Flushes may lose an update: it is only a hint.
-    q->flush_wait_ns.store(typical_ns + (waited_ns - typical_ns) / 8, std::memory_order_relaxed);
+    // paying for a sleep and a wake-up. (Sleeping through the first half of
+    // a wait expected to be an fdatasync measured no better: faster on a
+    // loaded host, slower on a quiet one; docs/benchmarks.md.)
+    SpinUntil(
+        [&, target = target] {
+          return q->completed_count.load(std::memory_order_acquire) >= target;
+        },
+        kFlushSpinFor);
+    if (q->completed_count.load(std::memory_order_acquire) >= target) continue;
+    std::unique_lock<AdaptiveMutex> lock(q->mu);
+    ++q->flush_waiters;
+    q->completed_cv.wait(lock, [&, target = target] {
+      return q->completed_count.load(std::memory_order_relaxed) >= target;
+    });
+    --q->flush_waiters;
   }
   // Zeros ahead (storage::Log::WriteAhead) take ~60 us: written right after
   // a commit point, they delay batches the application is not waiting for

@@ -107,9 +107,6 @@ class Producer::Impl {
     // the partition's WriteAhead after its next drain, while the flushing
     // thread is busy sending again rather than waiting on the next Flush.
     std::atomic<bool> write_ahead{false};
-    // How long a Flush of this queue waits, a moving average (1/8 weight),
-    // in ns: tells a Flush that will wait for an fdatasync to sleep first.
-    std::atomic<int64_t> flush_wait_ns{0};
   };
   // A topic as this producer knows it. Entries are never freed before the
   // producer (a deleted topic's entry is retired, not destroyed), so a
@@ -215,12 +212,6 @@ class Producer::Impl {
   // fdatasync (flush.messages), which takes 0.3-1 ms here, and the wake-up
   // after a sleep would add tens of microseconds to every commit point.
   static constexpr auto kFlushSpinFor = std::chrono::milliseconds(2);
-  // A Flush of a queue whose Flushes usually wait longer than this (for a
-  // sync) sleeps through half the usual wait, at most kFlushSleepFirstMax,
-  // before it spins. Shorter waits are appends only: a wake-up (tens of
-  // microseconds on a VM) would cost more than it saves.
-  static constexpr auto kFlushSleepFirstAbove = std::chrono::nanoseconds(150'000);
-  static constexpr auto kFlushSleepFirstMax = std::chrono::nanoseconds(2'000'000);
   template <typename Done>
   static bool SpinUntil(Done done, std::chrono::microseconds spin_for = kSpinFor) {
     auto deadline = std::chrono::steady_clock::now() + spin_for;

@@ -646,11 +646,9 @@ TEST_CASE("after a Flush the I/O thread writes the zeros ahead early, off the ne
 TEST_CASE("Flushes that wait for syncs return only once every record is appended and synced",
           "[client][producer][flush]") {
   // With flush.messages=1 every append syncs, so each Flush waits for an
-  // fdatasync, on a real disk long enough (~0.3 ms here) that Flush sleeps
-  // through part of it before spinning; two threads flushing at once share
-  // the queue's wait estimate. Whatever the wait, a Flush returns only
-  // after the callbacks of everything sent before it ran, and (each append
-  // syncing) the log synced it.
+  // fdatasync on a real disk, while another thread sends and flushes to the
+  // same partition. A Flush returns only after the callbacks of everything
+  // sent before it ran, and (each append syncing) the log synced it.
   TempDir dir;
   auto broker = Broker::Open(dir.path(), BrokerOptions());
   REQUIRE_OK(broker);

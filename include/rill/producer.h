@@ -147,7 +147,7 @@ struct ProducerMetrics {
   double compression_rate_avg = 1;   // Compressed / uncompressed record bytes.
   int64_t buffer_available_bytes = 0;
   int64_t buffer_total_bytes = 0;
-  int64_t flush_time_ns_total = 0;  // Time spent in Flush(), all threads together.
+  int64_t flush_time_ns_total = 0;  // Time in Flush() (and Close()'s), all threads summed.
 };
 
 class Producer {
